@@ -1,0 +1,11 @@
+//! `upc`: the Upstart job-language compiler.
+//!
+//! Pipeline: [`syntax`] (text -> spanned tree) -> [`sema`] (tree -> typed
+//! [`sema::JobClass`]) -> graph checks and bundle emission (later). [`diag`]
+//! carries every finding to every output format; [`check`] drives the whole
+//! thing over files and directories.
+
+pub mod diag;
+pub mod sema;
+pub mod source;
+pub mod syntax;
