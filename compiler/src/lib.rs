@@ -5,6 +5,7 @@
 //! carries every finding to every output format; [`check`] drives the whole
 //! thing over files and directories.
 
+pub mod check;
 pub mod diag;
 pub mod sema;
 pub mod source;
