@@ -341,6 +341,9 @@ impl Lexer<'_> {
         self.scan.skip_blanks();
         self.state = State::Args;
         if self.scan.at_line_end() {
+            if matches!(kw, Kw::PreStart | Kw::PostStart | Kw::PreStop | Kw::PostStop) {
+                self.missing_script_keyword();
+            }
             return;
         }
         // `oom score` and `limit RESOURCE` read their second word as a
@@ -374,6 +377,27 @@ impl Lexer<'_> {
                 };
             }
             None => self.push(word.start, Tok::Word(word.value), word.end),
+        }
+    }
+
+    /// A hook alone on its line followed by an indented block that ends in
+    /// `end script` almost always lacks its `script` keyword. The error is
+    /// the grammar's (a missing keyword); here the block is consumed so that
+    /// its shell lines are not reported as unknown stanzas one by one.
+    fn missing_script_keyword(&mut self) {
+        let src = self.scan.src;
+        let rest_at = src.get(self.scan.offset()..).and_then(|r| r.find('\n')).map(|i| self.scan.offset() + i + 1);
+        let Some(body_at) = rest_at else { return };
+        let block = scan::block(src, body_at);
+        let Some(body) = src.get(block.start..block.end) else { return };
+        let opens_another = body.lines().any(|l| {
+            let first = l.split_whitespace().next().unwrap_or("");
+            first == "script" || l.split_whitespace().nth(1) == Some("script") || STANZAS.iter().any(|(n, _)| *n == first && *n != "exec" && l.starts_with(n))
+        });
+        if block.terminator.is_some() && !opens_another {
+            self.end_line();
+            self.script_line_words = true;
+            self.body();
         }
     }
 
@@ -442,7 +466,9 @@ impl Lexer<'_> {
         match block.terminator {
             Some((_, after)) => {
                 self.scan.seek_to(after);
-                if block.dedent_disabled {
+                // Indentation only changes what a script does inside a
+                // here-document, so only warn where it matters.
+                if block.dedent_disabled && block.text.contains("<<") {
                     self.warn_not_dedented(&block);
                 }
                 if emit {

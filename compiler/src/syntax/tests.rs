@@ -160,6 +160,12 @@ fn tokenizer_errors() {
 }
 
 #[test]
+fn a_hook_without_script_does_not_cascade() {
+    check("pre-start\n  if [ -x /a ]; then\n    b\n  fi\nend script\nexec c\n", r#"<error>[] exec["c"] E0001@1"#);
+    check("pre-start\nexec c\n", r#"<error>[] exec["c"] E0001@1"#);
+}
+
+#[test]
 fn every_error_in_a_file_is_reported() {
     check("nice\nfoo\nexpect\ntask\n", "<error>[] <error>[] <error>[] task[] E0001@1 E0006@2 E0001@3");
 }
@@ -173,7 +179,8 @@ fn keywords_cannot_be_quoted() {
 #[test]
 fn warnings_from_the_tokenizer() {
     check("exec echo \\$HOME\n", r#"exec["echo\\\\$HOME"] W0002@1"#);
-    check("script\n    a\n\n    b\nend script\n", r#"script["    a\n\n    b\n"] W0003@3"#);
+    check("script\n    cat <<EOF\n\n    b\n    EOF\nend script\n", r#"script["    cat <<EOF\n\n    b\n    EOF\n"] W0003@3"#);
+    check("script\n    a\n\n    b\nend script\n", r#"script["    a\n\n    b\n"]"#);
 }
 
 #[test]
