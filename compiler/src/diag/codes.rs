@@ -87,6 +87,15 @@ codes! {
     LegacyOom = "W0018", "legacy-oom", Warning, "the deprecated `oom N` form";
     ScriptDefinedTwice = "W0019", "process-defined-twice", Warning, "a process defined twice; the first is ignored";
     EmptyJob = "W0020", "empty-job", Warning, "a job with no process and no `start on`/`stop on` does nothing";
+
+    // Whole-job-set (graph) checks.
+    BlockingCycle = "E0019", "blocking-cycle", Error, "jobs that wait on each other's `starting`/`stopping` deadlock";
+    NeverStarts = "W0021", "never-starts", Warning, "a job whose `start on` can never be satisfied";
+    UnknownEvent = "W0022", "unknown-event", Warning, "an event that no job, init or declared source emits";
+    NeverStops = "W0023", "never-stops", Warning, "a `stop on` that can never fire";
+    StartStopSameEvent = "W0024", "start-stop-same-event", Warning, "`start on` and `stop on` fire on the same event";
+    MissingVariable = "W0025", "missing-variable", Warning, "a variable that no event starting the job carries";
+    ExportNeverSet = "W0026", "export-never-set", Warning, "`export` of a variable the job never has";
 }
 
 impl Code {
@@ -138,7 +147,11 @@ mod tests {
         assert_eq!(ids.len(), Code::ALL.len());
         for c in Code::ALL {
             let info = c.info();
-            let want = if info.id.starts_with('E') { Severity::Error } else { Severity::Warning };
+            let want = if info.id.starts_with('E') {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             assert_eq!(info.severity, want, "{}", info.id);
         }
     }
@@ -148,7 +161,11 @@ mod tests {
         for c in Code::ALL {
             let text = c.info().explanation;
             assert!(text.contains("```"), "{} has no example", c.as_str());
-            assert!(text.matches("```").count() >= 4, "{} needs a wrong and a right example", c.as_str());
+            assert!(
+                text.matches("```").count() >= 4,
+                "{} needs a wrong and a right example",
+                c.as_str()
+            );
         }
     }
 
