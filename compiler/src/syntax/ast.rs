@@ -76,13 +76,17 @@ pub struct ScriptBody {
 
 /// A `start on` / `stop on` expression. `and` and `or` have equal
 /// precedence and associate to the left, exactly as Upstart parses them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A long `a or b or c ...` chain is a tree as deep as it is long, so
+/// nothing may walk it recursively: `Clone`, `PartialEq` and `Drop` are
+/// written out with explicit stacks, and so must every other traversal be.
+#[derive(Debug, Eq)]
 pub enum Expr {
     Match(EventMatch),
     Binary(Box<Binary>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Binary {
     pub op: Operator,
     /// The `and`/`or` token.
@@ -134,51 +138,49 @@ pub enum ArgKind {
 }
 
 impl Expr {
+    /// From the first event to the end of the last one (iterative: the
+    /// start is on the left spine, the end on the right spine).
     pub fn span(&self) -> Span {
-        match self {
-            Expr::Match(m) => m.span,
-            Expr::Binary(b) => b.left.span().to(b.right.span()),
+        let mut first = self;
+        while let Expr::Binary(b) = first {
+            first = &b.left;
+        }
+        let mut last = self;
+        while let Expr::Binary(b) = last {
+            last = &b.right;
+        }
+        match (first, last) {
+            (Expr::Match(a), Expr::Match(b)) => a.span.to(b.span),
+            _ => Span::default(),
         }
     }
 
     /// Upstart's canonical, fully bracketed rendering (job-language.md 7.5).
     pub fn canonical(&self) -> String {
+        enum Step<'a> {
+            Visit(&'a Expr),
+            Text(&'static str),
+        }
         let mut out = String::new();
-        self.write_canonical(&mut out, true);
-        out
-    }
-
-    fn write_canonical(&self, out: &mut String, top: bool) {
-        match self {
-            Expr::Match(m) => {
-                out.push_str(&m.event.value);
-                for a in &m.args {
-                    out.push(' ');
-                    match &a.kind {
-                        ArgKind::Positional => {}
-                        ArgKind::Equals(k) => {
-                            out.push_str(k);
-                            out.push('=');
-                        }
-                        ArgKind::NotEquals(k) => {
-                            out.push_str(k);
-                            out.push_str("!=");
-                        }
-                    }
-                    out.push_str(&a.value);
+        let mut stack = vec![Step::Visit(self)];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Text(t) => out.push_str(t),
+                Step::Visit(Expr::Match(m)) => m.write_canonical(&mut out),
+                Step::Visit(Expr::Binary(b)) => {
+                    stack.push(Step::Text(")"));
+                    stack.push(Step::Visit(&b.right));
+                    stack.push(Step::Text(if b.op == Operator::And {
+                        " and "
+                    } else {
+                        " or "
+                    }));
+                    stack.push(Step::Visit(&b.left));
+                    stack.push(Step::Text("("));
                 }
             }
-            Expr::Binary(b) => {
-                let _ = top;
-                out.push('(');
-                b.left.write_canonical(out, false);
-                out.push(' ');
-                out.push_str(b.op.as_str());
-                out.push(' ');
-                b.right.write_canonical(out, false);
-                out.push(')');
-            }
         }
+        out
     }
 
     /// Every event match in the tree, left to right.
@@ -198,12 +200,127 @@ impl Expr {
     }
 }
 
+impl EventMatch {
+    fn write_canonical(&self, out: &mut String) {
+        out.push_str(&self.event.value);
+        for a in &self.args {
+            out.push(' ');
+            match &a.kind {
+                ArgKind::Positional => {}
+                ArgKind::Equals(k) => {
+                    out.push_str(k);
+                    out.push('=');
+                }
+                ArgKind::NotEquals(k) => {
+                    out.push_str(k);
+                    out.push_str("!=");
+                }
+            }
+            out.push_str(&a.value);
+        }
+    }
+}
+
+/// A leaf that owns no heap memory, used to take subtrees out in place.
+fn placeholder() -> Expr {
+    Expr::Match(EventMatch {
+        span: Span::default(),
+        event: Word {
+            span: Span::default(),
+            value: String::new(),
+        },
+        args: Vec::new(),
+    })
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        if let Expr::Binary(b) = self {
+            stack.push(std::mem::replace(&mut b.left, placeholder()));
+            stack.push(std::mem::replace(&mut b.right, placeholder()));
+        }
+        while let Some(mut e) = stack.pop() {
+            if let Expr::Binary(b) = &mut e {
+                stack.push(std::mem::replace(&mut b.left, placeholder()));
+                stack.push(std::mem::replace(&mut b.right, placeholder()));
+            }
+            // `e` now has leaf children only and drops without recursing.
+        }
+    }
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Expr {
+        // Post-order: clone children onto `done`, then assemble parents.
+        enum Step<'a> {
+            Visit(&'a Expr),
+            Build(&'a Binary),
+        }
+        let mut stack = vec![Step::Visit(self)];
+        let mut done: Vec<Expr> = Vec::new();
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Visit(Expr::Match(m)) => done.push(Expr::Match(m.clone())),
+                Step::Visit(Expr::Binary(b)) => {
+                    stack.push(Step::Build(b));
+                    stack.push(Step::Visit(&b.right));
+                    stack.push(Step::Visit(&b.left));
+                }
+                Step::Build(b) => {
+                    let right = done.pop().unwrap_or_else(placeholder);
+                    let left = done.pop().unwrap_or_else(placeholder);
+                    done.push(Expr::Binary(Box::new(Binary {
+                        op: b.op,
+                        op_span: b.op_span,
+                        left,
+                        right,
+                        parenthesized: b.parenthesized,
+                    })));
+                }
+            }
+        }
+        done.pop().unwrap_or_else(placeholder)
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        let mut stack = vec![(self, other)];
+        while let Some((a, b)) = stack.pop() {
+            match (a, b) {
+                (Expr::Match(x), Expr::Match(y)) => {
+                    if x != y {
+                        return false;
+                    }
+                }
+                (Expr::Binary(x), Expr::Binary(y)) => {
+                    if x.op != y.op || x.op_span != y.op_span || x.parenthesized != y.parenthesized
+                    {
+                        return false;
+                    }
+                    stack.push((&x.left, &y.left));
+                    stack.push((&x.right, &y.right));
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StanzaKind {
     /// `exec CMD` or `HOOK exec CMD`; the command line raw (job-language.md 2.8).
-    Exec { process: ProcessKind, command: Word },
+    Exec {
+        process: ProcessKind,
+        command: Word,
+    },
     /// `script` or `HOOK script`, with its block.
-    Script { process: ProcessKind, body: ScriptBody },
+    Script {
+        process: ProcessKind,
+        body: ScriptBody,
+    },
     StartOn(Expr),
     StopOn(Expr),
     Manual,
@@ -212,7 +329,10 @@ pub enum StanzaKind {
     Task,
     Respawn,
     /// `respawn limit COUNT INTERVAL`
-    RespawnLimit { count: Word, interval: Word },
+    RespawnLimit {
+        count: Word,
+        interval: Word,
+    },
     /// `respawn limit unlimited`
     RespawnUnlimited(Word),
     /// `normal exit STATUS...`
@@ -231,7 +351,11 @@ pub enum StanzaKind {
     Oom(Word),
     /// `oom score SCORE|never`
     OomScore(Word),
-    Limit { resource: Word, soft: Word, hard: Word },
+    Limit {
+        resource: Word,
+        soft: Word,
+        hard: Word,
+    },
     Chroot(Word),
     Chdir(Word),
     Setuid(Word),
@@ -253,16 +377,46 @@ impl StanzaKind {
     pub fn name(&self) -> &'static str {
         use StanzaKind::*;
         match self {
-            Exec { process: ProcessKind::Main, .. } => "exec",
-            Exec { process: ProcessKind::PreStart, .. } => "pre-start exec",
-            Exec { process: ProcessKind::PostStart, .. } => "post-start exec",
-            Exec { process: ProcessKind::PreStop, .. } => "pre-stop exec",
-            Exec { process: ProcessKind::PostStop, .. } => "post-stop exec",
-            Script { process: ProcessKind::Main, .. } => "script",
-            Script { process: ProcessKind::PreStart, .. } => "pre-start script",
-            Script { process: ProcessKind::PostStart, .. } => "post-start script",
-            Script { process: ProcessKind::PreStop, .. } => "pre-stop script",
-            Script { process: ProcessKind::PostStop, .. } => "post-stop script",
+            Exec {
+                process: ProcessKind::Main,
+                ..
+            } => "exec",
+            Exec {
+                process: ProcessKind::PreStart,
+                ..
+            } => "pre-start exec",
+            Exec {
+                process: ProcessKind::PostStart,
+                ..
+            } => "post-start exec",
+            Exec {
+                process: ProcessKind::PreStop,
+                ..
+            } => "pre-stop exec",
+            Exec {
+                process: ProcessKind::PostStop,
+                ..
+            } => "post-stop exec",
+            Script {
+                process: ProcessKind::Main,
+                ..
+            } => "script",
+            Script {
+                process: ProcessKind::PreStart,
+                ..
+            } => "pre-start script",
+            Script {
+                process: ProcessKind::PostStart,
+                ..
+            } => "post-start script",
+            Script {
+                process: ProcessKind::PreStop,
+                ..
+            } => "pre-stop script",
+            Script {
+                process: ProcessKind::PostStop,
+                ..
+            } => "post-stop script",
             StartOn(_) => "start on",
             StopOn(_) => "stop on",
             Manual => "manual",
