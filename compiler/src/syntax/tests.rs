@@ -15,11 +15,22 @@ fn render(input: &str) -> String {
             StanzaKind::Exec { command, .. } => format!("{:?}", command.value),
             StanzaKind::Script { body, .. } => format!("{:?}", body.text),
             StanzaKind::StartOn(e) | StanzaKind::StopOn(e) => e.canonical(),
-            StanzaKind::Emits(w) | StanzaKind::Export(w) | StanzaKind::NormalExit(w) | StanzaKind::Cgroup(w) => {
-                w.iter().map(|w| format!("{:?}", w.value)).collect::<Vec<_>>().join(",")
+            StanzaKind::Emits(w)
+            | StanzaKind::Export(w)
+            | StanzaKind::NormalExit(w)
+            | StanzaKind::Cgroup(w) => w
+                .iter()
+                .map(|w| format!("{:?}", w.value))
+                .collect::<Vec<_>>()
+                .join(","),
+            StanzaKind::RespawnLimit { count, interval } => {
+                format!("{} {}", count.value, interval.value)
             }
-            StanzaKind::RespawnLimit { count, interval } => format!("{} {}", count.value, interval.value),
-            StanzaKind::Limit { resource, soft, hard } => format!("{} {} {}", resource.value, soft.value, hard.value),
+            StanzaKind::Limit {
+                resource,
+                soft,
+                hard,
+            } => format!("{} {} {}", resource.value, soft.value, hard.value),
             StanzaKind::RespawnUnlimited(w)
             | StanzaKind::Instance(w)
             | StanzaKind::Expect(w)
@@ -42,9 +53,11 @@ fn render(input: &str) -> String {
             | StanzaKind::Author(w)
             | StanzaKind::Version(w)
             | StanzaKind::Usage(w) => format!("{:?}", w.value),
-            StanzaKind::Manual | StanzaKind::Debug | StanzaKind::Task | StanzaKind::Respawn | StanzaKind::Error => {
-                String::new()
-            }
+            StanzaKind::Manual
+            | StanzaKind::Debug
+            | StanzaKind::Task
+            | StanzaKind::Respawn
+            | StanzaKind::Error => String::new(),
         };
         out.push(format!("{}[{}]", s.kind.name(), detail));
     }
@@ -62,13 +75,22 @@ fn check(input: &str, expect: &str) {
 
 #[test]
 fn exec_and_hooks() {
-    check("exec /sbin/daemon -d \"foo\"\n", r#"exec["/sbin/daemon -d \"foo\""]"#);
+    check(
+        "exec /sbin/daemon -d \"foo\"\n",
+        r#"exec["/sbin/daemon -d \"foo\""]"#,
+    );
     check("exec\n", "<error>[] E0001@1");
     check("pre-start exec\n", "<error>[] E0001@1");
     check("pre-start foo\n", "<error>[] E0006@1");
     check("pre-start\n", "<error>[] E0001@1");
-    check("pre-start script foo\n    x\nend script\nexec a\n", r#"<error>[] exec["a"] E0002@1"#);
-    check("post-stop script\n    echo\nend script\n", r#"post-stop script["echo\n"]"#);
+    check(
+        "pre-start script foo\n    x\nend script\nexec a\n",
+        r#"<error>[] exec["a"] E0002@1"#,
+    );
+    check(
+        "post-stop script\n    echo\nend script\n",
+        r#"post-stop script["echo\n"]"#,
+    );
     check("exec foo#bar\n", r#"exec["foo"]"#);
     check("exec foo\\\nbar\n", r#"exec["foo bar"]"#);
 }
@@ -84,15 +106,30 @@ fn script_blocks() {
 
 #[test]
 fn start_on_expressions() {
-    check("start on wibble foo bar b?z*\n", "start on[wibble foo bar b?z*]");
+    check(
+        "start on wibble foo bar b?z*\n",
+        "start on[wibble foo bar b?z*]",
+    );
     check(
         "start on wibble foo bar KEY=b?z* \"FRODO=foo bar\" BILBO=\"foo bar\"\n",
         "start on[wibble foo bar KEY=b?z* FRODO=foo bar BILBO=foo bar]",
     );
-    check("start on wibble or wobble or wiggle\n", "start on[((wibble or wobble) or wiggle)]");
-    check("start on wibble or (wobble or wiggle)\n", "start on[(wibble or (wobble or wiggle))]");
-    check("start on (wibble\n          or (wobble or wiggle))\n", "start on[(wibble or (wobble or wiggle))]");
-    check("start on net-device-added INTERFACE!=lo\n", "start on[net-device-added INTERFACE!=lo]");
+    check(
+        "start on wibble or wobble or wiggle\n",
+        "start on[((wibble or wobble) or wiggle)]",
+    );
+    check(
+        "start on wibble or (wobble or wiggle)\n",
+        "start on[(wibble or (wobble or wiggle))]",
+    );
+    check(
+        "start on (wibble\n          or (wobble or wiggle))\n",
+        "start on[(wibble or (wobble or wiggle))]",
+    );
+    check(
+        "start on net-device-added INTERFACE!=lo\n",
+        "start on[net-device-added INTERFACE!=lo]",
+    );
     check("start on a \"and\" b\n", "start on[a and b]");
 }
 
@@ -110,9 +147,15 @@ fn start_on_errors_match_upstart() {
     check("start on foo or (bar or foo\n", "<error>[] E0017@2");
     check("start on frodo (foo or bar)\n", "<error>[] E0015@1");
     check("start on (foo or bar) frodo\n", "<error>[] E0015@1");
-    check("start on wibble foo KEY=bar baz\n", "start on[wibble foo KEY=bar baz] E0016@1");
+    check(
+        "start on wibble foo KEY=bar baz\n",
+        "start on[wibble foo KEY=bar baz] E0016@1",
+    );
     check("start on (a or\n\n b)\n", "<error>[] E0001@2");
-    check("start on (a or\n b) and\n c\n", "<error>[] <error>[] E0014@2 E0006@3");
+    check(
+        "start on (a or\n b) and\n c\n",
+        "<error>[] <error>[] E0014@2 E0006@3",
+    );
 }
 
 #[test]
@@ -156,18 +199,27 @@ fn argument_forms() {
 fn tokenizer_errors() {
     check("exec wibble\\", "<error>[] E0003@1");
     check("description \"wibble\n", "<error>[] E0004@2");
-    check("frodo test\n\"bilbo test\n", "<error>[] <error>[] E0006@1 E0004@3");
+    check(
+        "frodo test\n\"bilbo test\n",
+        "<error>[] <error>[] E0006@1 E0004@3",
+    );
 }
 
 #[test]
 fn a_hook_without_script_does_not_cascade() {
-    check("pre-start\n  if [ -x /a ]; then\n    b\n  fi\nend script\nexec c\n", r#"<error>[] exec["c"] E0001@1"#);
+    check(
+        "pre-start\n  if [ -x /a ]; then\n    b\n  fi\nend script\nexec c\n",
+        r#"<error>[] exec["c"] E0001@1"#,
+    );
     check("pre-start\nexec c\n", r#"<error>[] exec["c"] E0001@1"#);
 }
 
 #[test]
 fn every_error_in_a_file_is_reported() {
-    check("nice\nfoo\nexpect\ntask\n", "<error>[] <error>[] <error>[] task[] E0001@1 E0006@2 E0001@3");
+    check(
+        "nice\nfoo\nexpect\ntask\n",
+        "<error>[] <error>[] <error>[] task[] E0001@1 E0006@2 E0001@3",
+    );
 }
 
 #[test]
@@ -179,11 +231,36 @@ fn keywords_cannot_be_quoted() {
 #[test]
 fn warnings_from_the_tokenizer() {
     check("exec echo \\$HOME\n", r#"exec["echo\\\\$HOME"] W0002@1"#);
-    check("script\n    cat <<EOF\n\n    b\n    EOF\nend script\n", r#"script["    cat <<EOF\n\n    b\n    EOF\n"] W0003@3"#);
-    check("script\n    a\n\n    b\nend script\n", r#"script["    a\n\n    b\n"]"#);
+    check(
+        "script\n    cat <<EOF\n\n    b\n    EOF\nend script\n",
+        r#"script["    cat <<EOF\n\n    b\n    EOF\n"] W0003@3"#,
+    );
+    check(
+        "script\n    a\n\n    b\nend script\n",
+        r#"script["    a\n\n    b\n"]"#,
+    );
 }
 
 #[test]
 fn crlf_files_parse() {
-    check("exec foo\r\nscript\r\n  echo\r\nend script\r\n", r#"exec["foo"] script["echo\r\n"]"#);
+    check(
+        "exec foo\r\nscript\r\n  echo\r\nend script\r\n",
+        r#"exec["foo"] script["echo\r\n"]"#,
+    );
+}
+
+#[test]
+fn a_very_long_operator_chain_is_handled_without_recursion() {
+    let events: Vec<String> = (0..50_000).map(|i| format!("e{i}")).collect();
+    let text = format!("start on {}\n", events.join(" or "));
+    let parsed = parse(FileId(0), &text);
+    assert!(parsed.diagnostics.is_empty());
+    let Some(StanzaKind::StartOn(expr)) = parsed.ast.stanzas.first().map(|s| &s.kind) else {
+        panic!("no start on");
+    };
+    let copy = expr.clone();
+    assert!(copy == *expr);
+    assert_eq!(expr.matches().len(), 50_000);
+    assert!(expr.canonical().starts_with("((((("));
+    assert_eq!(expr.span().end as usize, text.len() - 1);
 }
