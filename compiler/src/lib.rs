@@ -9,4 +9,5 @@ pub mod check;
 pub mod diag;
 pub mod sema;
 pub mod source;
+pub mod suggest;
 pub mod syntax;

@@ -102,7 +102,10 @@ pub struct RespawnLimit {
 
 impl Default for RespawnLimit {
     fn default() -> Self {
-        RespawnLimit { count: Some(10), interval_secs: Some(5) }
+        RespawnLimit {
+            count: Some(10),
+            interval_secs: Some(5),
+        }
     }
 }
 
@@ -150,11 +153,17 @@ impl Resource {
     ];
 
     pub fn from_name(name: &str) -> Option<Resource> {
-        Resource::ALL.iter().find(|(_, n)| *n == name).map(|(r, _)| *r)
+        Resource::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(r, _)| *r)
     }
 
     pub fn name(self) -> &'static str {
-        Resource::ALL.iter().find(|(r, _)| *r == self).map_or("?", |(_, n)| n)
+        Resource::ALL
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map_or("?", |(_, n)| n)
     }
 }
 

@@ -5,10 +5,31 @@
 //! the exact error Upstart gives, and adds warnings for what Upstart accepts
 //! but almost certainly is a mistake. It never does I/O and never looks at
 //! other jobs (that is `graph`).
+//!
+//! Layout: [`lower`](fn@lower) walks the stanzas (`lower.rs`); `values`
+//! reads numbers exactly as Upstart's C code does; `repetition` knows which
+//! stanzas are single-valued and how `cgroup` merges; `signals` is the
+//! signal name table; `expand` is Upstart's variable expansion; `shell`
+//! reads just enough shell to find forks; `warnings` holds the checks that
+//! look at more than one value; `suggest` makes "did you mean" help.
 
+pub mod expand;
 pub mod ir;
+mod lower;
+mod repetition;
+pub mod shell;
+pub mod signals;
+
+pub mod values;
+mod warnings;
+
+#[cfg(test)]
+mod tests;
 
 pub use ir::JobClass;
+pub use lower::{APPARMOR_PARSER, DEFAULT_CGROUP_NAME};
+pub use shell::needs_shell;
+pub use signals::{signal_name, signal_number};
 
 use crate::diag::Diagnostic;
 use crate::source::FileId;
@@ -26,8 +47,12 @@ pub struct Part<'a> {
 /// Lowers a job's parts into a class. Every problem is a diagnostic; the
 /// class is always returned (with the valid stanzas applied) so the language
 /// server can still use it. A class with error diagnostics must not be built.
+///
+/// `parts` is the `.conf` first, then the `.override` if there is one; the
+/// override continues the same class (its `manual` clears the conf's
+/// `start on`, its single-valued stanzas replace the conf's, its `env`,
+/// `export`, `emits` and `normal exit` add to them). Stanzas that failed to
+/// parse (`StanzaKind::Error`) are skipped: the parser reported them.
 pub fn lower(name: &str, parts: &[Part<'_>]) -> (JobClass, Vec<Diagnostic>) {
-    let file = parts.first().map_or(FileId(0), |p| p.file);
-    let class = JobClass::new(name, file);
-    (class, Vec::new())
+    lower::lower(name, parts)
 }

@@ -6,7 +6,11 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast::{ArgKind, EventArg, EventMatch, Expr, Stanza, StanzaKind, Word};
 
 pub fn stanza(keyword: Span, last: Span, kind: StanzaKind) -> Stanza {
-    Stanza { span: keyword.to(last), keyword, kind }
+    Stanza {
+        span: keyword.to(last),
+        keyword,
+        kind,
+    }
 }
 
 pub fn one((keyword, word): (Span, Word), make: fn(Word) -> StanzaKind) -> Stanza {
@@ -42,7 +46,9 @@ pub fn event_match(
         let kind_value = if let Some((k, v)) = w.value.split_once("!=") {
             Some((ArgKind::NotEquals(k.to_owned()), v.to_owned()))
         } else {
-            w.value.split_once('=').map(|(k, v)| (ArgKind::Equals(k.to_owned()), v.to_owned()))
+            w.value
+                .split_once('=')
+                .map(|(k, v)| (ArgKind::Equals(k.to_owned()), v.to_owned()))
         };
         let (kind, value) = match kind_value {
             Some((kind, value)) => {
@@ -56,28 +62,48 @@ pub fn event_match(
                             Code::ExpectedVariable,
                             file,
                             w.span,
-                            format!("positional argument `{}` after a KEY=VALUE argument", w.value),
+                            format!(
+                                "positional argument `{}` after a KEY=VALUE argument",
+                                w.value
+                            ),
                         )
                         .with_label("positional arguments must come first")
                         .with_secondary(file, named, "the first KEY=VALUE argument")
-                        .with_help(format!("move `{}` before the KEY=VALUE arguments, or write it as KEY={}", w.value, w.value)),
+                        .with_help(format!(
+                            "move `{}` before the KEY=VALUE arguments, or write it as KEY={}",
+                            w.value, w.value
+                        )),
                     );
                 }
                 (ArgKind::Positional, w.value)
             }
         };
-        args.push(EventArg { span: w.span, kind, value });
+        args.push(EventArg {
+            span: w.span,
+            kind,
+            value,
+        });
     }
     EventMatch { span, event, args }
 }
 
 pub fn expected_interval(file: FileId, at: usize) -> Diagnostic {
-    Diagnostic::new(Code::ExpectedToken, file, Span::point(at), "expected the respawn interval")
-        .with_label("expected a number of seconds here")
-        .with_help("write `respawn limit COUNT SECONDS`, or `respawn limit unlimited`")
+    Diagnostic::new(
+        Code::ExpectedToken,
+        file,
+        Span::point(at),
+        "expected the respawn interval",
+    )
+    .with_label("expected a number of seconds here")
+    .with_help("write `respawn limit COUNT SECONDS`, or `respawn limit unlimited`")
 }
 
 pub fn unexpected_after(file: FileId, span: Span, form: &str) -> Diagnostic {
-    Diagnostic::new(Code::UnexpectedToken, file, span, format!("unexpected argument after `{form}`"))
-        .with_label("not expected here")
+    Diagnostic::new(
+        Code::UnexpectedToken,
+        file,
+        span,
+        format!("unexpected argument after `{form}`"),
+    )
+    .with_label("not expected here")
 }

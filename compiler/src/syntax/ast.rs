@@ -157,6 +157,12 @@ impl Expr {
 
     /// Upstart's canonical, fully bracketed rendering (job-language.md 7.5).
     pub fn canonical(&self) -> String {
+        self.canonical_within(usize::MAX).unwrap_or_default()
+    }
+
+    /// The canonical rendering, or `None` as soon as it would exceed
+    /// `max_len` bytes (so callers can afford it on any tree).
+    pub fn canonical_within(&self, max_len: usize) -> Option<String> {
         enum Step<'a> {
             Visit(&'a Expr),
             Text(&'static str),
@@ -164,6 +170,9 @@ impl Expr {
         let mut out = String::new();
         let mut stack = vec![Step::Visit(self)];
         while let Some(step) = stack.pop() {
+            if out.len() > max_len {
+                return None;
+            }
             match step {
                 Step::Text(t) => out.push_str(t),
                 Step::Visit(Expr::Match(m)) => m.write_canonical(&mut out),
@@ -180,7 +189,7 @@ impl Expr {
                 }
             }
         }
-        out
+        (out.len() <= max_len).then_some(out)
     }
 
     /// Every event match in the tree, left to right.

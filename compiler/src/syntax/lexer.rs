@@ -211,15 +211,17 @@ impl Lexer<'_> {
                 "unterminated quoted string",
                 "the file ends here, inside quotes",
             ),
-            ScanError::TrailingSlash => {
-                (Code::TrailingSlash, "trailing backslash in file", "nothing follows this backslash")
-            }
+            ScanError::TrailingSlash => (
+                Code::TrailingSlash,
+                "trailing backslash in file",
+                "nothing follows this backslash",
+            ),
         };
         let d = Diagnostic::new(code, self.file, Span::point(at), msg).with_label(label);
         let d = match e {
-            ScanError::UnterminatedQuote => {
-                d.with_help("close the quote; a quote may span lines, so it runs to the end of the file")
-            }
+            ScanError::UnterminatedQuote => d.with_help(
+                "close the quote; a quote may span lines, so it runs to the end of the file",
+            ),
             ScanError::TrailingSlash => d.with_help("remove the backslash or add a line after it"),
         };
         self.diagnostics.push(d);
@@ -308,11 +310,18 @@ impl Lexer<'_> {
                 format!("`{}` is read as a new stanza", word.value),
             )
             .with_label("this starts another stanza")
-            .with_secondary(self.file, Span::new(flag_start, flag_end), "this takes no arguments")
+            .with_secondary(
+                self.file,
+                Span::new(flag_start, flag_end),
+                "this takes no arguments",
+            )
             .with_help("put each stanza on its own line");
             self.diagnostics.push(d);
         }
-        let kw = STANZAS.iter().find(|(name, _)| *name == word.value).map(|(_, kw)| *kw);
+        let kw = STANZAS
+            .iter()
+            .find(|(name, _)| *name == word.value)
+            .map(|(_, kw)| *kw);
         match kw {
             None => {
                 self.push(word.start, Tok::Word(word.value), word.end);
@@ -341,7 +350,10 @@ impl Lexer<'_> {
         self.scan.skip_blanks();
         self.state = State::Args;
         if self.scan.at_line_end() {
-            if matches!(kw, Kw::PreStart | Kw::PostStart | Kw::PreStop | Kw::PostStop) {
+            if matches!(
+                kw,
+                Kw::PreStart | Kw::PostStart | Kw::PreStop | Kw::PostStop
+            ) {
                 self.missing_script_keyword();
             }
             return;
@@ -349,7 +361,11 @@ impl Lexer<'_> {
         // `oom score` and `limit RESOURCE` read their second word as a
         // value (argument mode); the others read theirs raw, so a quoted
         // keyword is not a keyword.
-        let mode = if matches!(kw, Kw::Oom | Kw::Limit) { Mode::Arg } else { Mode::Raw };
+        let mode = if matches!(kw, Kw::Oom | Kw::Limit) {
+            Mode::Arg
+        } else {
+            Mode::Raw
+        };
         let word = match self.scan.word(mode, false) {
             Ok(Some(w)) => w,
             Ok(None) => return,
@@ -365,12 +381,18 @@ impl Lexer<'_> {
             };
             return self.push(word.start, tok, word.end);
         }
-        let second = second_keywords(kw).iter().find(|(n, _)| *n == word.value).map(|(_, k)| *k);
+        let second = second_keywords(kw)
+            .iter()
+            .find(|(n, _)| *n == word.value)
+            .map(|(_, k)| *k);
         match second {
             Some(k2) => {
                 self.push(word.start, Tok::Kw(k2), word.end);
                 self.state = match k2 {
-                    Kw::On => State::Expr { depth: 0, first: true },
+                    Kw::On => State::Expr {
+                        depth: 0,
+                        first: true,
+                    },
                     Kw::Exec => State::Command,
                     Kw::Script => State::ScriptLine,
                     _ => State::Args,
@@ -386,13 +408,22 @@ impl Lexer<'_> {
     /// its shell lines are not reported as unknown stanzas one by one.
     fn missing_script_keyword(&mut self) {
         let src = self.scan.src;
-        let rest_at = src.get(self.scan.offset()..).and_then(|r| r.find('\n')).map(|i| self.scan.offset() + i + 1);
+        let rest_at = src
+            .get(self.scan.offset()..)
+            .and_then(|r| r.find('\n'))
+            .map(|i| self.scan.offset() + i + 1);
         let Some(body_at) = rest_at else { return };
         let block = scan::block(src, body_at);
-        let Some(body) = src.get(block.start..block.end) else { return };
+        let Some(body) = src.get(block.start..block.end) else {
+            return;
+        };
         let opens_another = body.lines().any(|l| {
             let first = l.split_whitespace().next().unwrap_or("");
-            first == "script" || l.split_whitespace().nth(1) == Some("script") || STANZAS.iter().any(|(n, _)| *n == first && *n != "exec" && l.starts_with(n))
+            first == "script"
+                || l.split_whitespace().nth(1) == Some("script")
+                || STANZAS
+                    .iter()
+                    .any(|(n, _)| *n == first && *n != "exec" && l.starts_with(n))
         });
         if block.terminator.is_some() && !opens_another {
             self.end_line();
@@ -477,10 +508,15 @@ impl Lexer<'_> {
             }
             None => {
                 let end = self.scan.src.len();
-                let d = Diagnostic::new(Code::UnterminatedBlock, self.file, Span::point(end), "unterminated script block")
-                    .with_label("the file ends here")
-                    .with_secondary(self.file, Span::point(start), "the block starts here")
-                    .with_help("end the block with a line reading `end script`");
+                let d = Diagnostic::new(
+                    Code::UnterminatedBlock,
+                    self.file,
+                    Span::point(end),
+                    "unterminated script block",
+                )
+                .with_label("the file ends here")
+                .with_secondary(self.file, Span::point(start), "the block starts here")
+                .with_help("end the block with a line reading `end script`");
                 self.diagnostics.push(d);
                 self.scan.seek_to(usize::MAX);
                 self.push(end, Tok::Invalid, end);
@@ -532,15 +568,24 @@ impl Lexer<'_> {
             Some(Atom::LParen) => {
                 self.scan.bump();
                 self.push(at, Tok::LParen, at + 1);
-                self.state = State::Expr { depth: depth + 1, first: false };
+                self.state = State::Expr {
+                    depth: depth + 1,
+                    first: false,
+                };
             }
             Some(Atom::RParen) => {
                 self.scan.bump();
                 self.push(at, Tok::RParen, at + 1);
-                self.state = State::Expr { depth: depth.saturating_sub(1), first: false };
+                self.state = State::Expr {
+                    depth: depth.saturating_sub(1),
+                    first: false,
+                };
             }
             Some(_) => {
-                self.state = State::Expr { depth, first: false };
+                self.state = State::Expr {
+                    depth,
+                    first: false,
+                };
                 // Operators are recognised raw: a quoted `"and"` is an operand.
                 let save = self.scan.offset();
                 match self.scan.word(Mode::Raw, true) {

@@ -16,11 +16,19 @@ mod tests;
 use lalrpop_util::{lalrpop_mod, ErrorRecovery, ParseError};
 
 use crate::diag::{Code, Diagnostic};
+use crate::sema::ir::Resource;
 use crate::source::{FileId, Span};
+use crate::suggest;
 use lexer::{Kw, Spanned, Tok, STANZAS};
 
 lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, unused)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        unused
+    )]
     grammar,
     "/syntax/grammar.rs"
 );
@@ -41,7 +49,10 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         file,
         &mut recovered,
         &mut errors,
-        tokens.iter().cloned().map(Ok::<Spanned, std::convert::Infallible>),
+        tokens
+            .iter()
+            .cloned()
+            .map(Ok::<Spanned, std::convert::Infallible>),
     );
     let stanzas = match result {
         Ok(stanzas) => stanzas,
@@ -49,14 +60,24 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             // The error rule catches everything up to an `eol`, and the
             // lexer ends every line (and the file) with one, so this is not
             // expected; if it happens the error is still reported.
-            recovered.push(ErrorRecovery { error: e, dropped_tokens: Vec::new() });
+            recovered.push(ErrorRecovery {
+                error: e,
+                dropped_tokens: Vec::new(),
+            });
             Vec::new()
         }
     };
     diagnostics.extend(errors);
-    diagnostics.extend(recovered.into_iter().filter_map(|r| explain(file, text, &tokens, r.error)));
+    diagnostics.extend(
+        recovered
+            .into_iter()
+            .filter_map(|r| explain(file, text, &tokens, r.error)),
+    );
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
-    Parsed { ast: ast::JobFile { stanzas }, diagnostics }
+    Parsed {
+        ast: ast::JobFile { stanzas },
+        diagnostics,
+    }
 }
 
 /// Turns a grammar error into Upstart's error kind with a helpful message.
@@ -68,8 +89,13 @@ fn explain(
     error: ParseError<usize, Tok, std::convert::Infallible>,
 ) -> Option<Diagnostic> {
     let (start, tok, end, expected) = match error {
-        ParseError::UnrecognizedToken { token: (l, tok, r), expected } => (l, tok, r, expected),
-        ParseError::UnrecognizedEof { location, expected } => (location, Tok::Eol, location, expected),
+        ParseError::UnrecognizedToken {
+            token: (l, tok, r),
+            expected,
+        } => (l, tok, r, expected),
+        ParseError::UnrecognizedEof { location, expected } => {
+            (location, Tok::Eol, location, expected)
+        }
         ParseError::InvalidToken { location } => (location, Tok::Invalid, location, Vec::new()),
         ParseError::ExtraToken { token: (l, tok, r) } => (l, tok, r, Vec::new()),
         ParseError::User { error } => match error {},
@@ -84,40 +110,70 @@ fn explain(
         Tok::Eol if expects(")") => diag(Code::MismatchedParens, "unclosed parenthesis".into())
             .with_label("the expression ends here with a `(` still open")
             .with_help("add the missing `)`"),
-        Tok::Eol if expects("operand") => diag(Code::ExpectedEvent, "expected an event after the operator".into())
-            .with_label("an event name is missing here"),
+        Tok::Eol if expects("operand") => diag(
+            Code::ExpectedEvent,
+            "expected an event after the operator".into(),
+        )
+        .with_label("an event name is missing here"),
         Tok::Eol => {
             let what = describe_expected(&expected);
-            let after = previous.map(|k| format!(" after `{k}`")).unwrap_or_default();
-            diag(Code::ExpectedToken, format!("expected {what}{after}")).with_label(format!("expected {what} here"))
+            let after = previous
+                .map(|k| format!(" after `{k}`"))
+                .unwrap_or_default();
+            diag(Code::ExpectedToken, format!("expected {what}{after}"))
+                .with_label(format!("expected {what} here"))
         }
-        Tok::And | Tok::Or => diag(Code::ExpectedEvent, format!("expected an event before `{found}`"))
-            .with_label("an operator needs an event on each side"),
+        Tok::And | Tok::Or => diag(
+            Code::ExpectedEvent,
+            format!("expected an event before `{found}`"),
+        )
+        .with_label("an operator needs an event on each side"),
         Tok::RParen if expects("operand") || expects("(") => {
-            diag(Code::ExpectedEvent, "expected an event before `)`".into()).with_label("an event is missing here")
+            diag(Code::ExpectedEvent, "expected an event before `)`".into())
+                .with_label("an event is missing here")
         }
         Tok::RParen => diag(Code::MismatchedParens, "unmatched `)`".into())
             .with_label("no `(` is open here")
             .with_help("remove it, or add the `(` it closes"),
-        Tok::LParen | Tok::Operand(_) => diag(Code::ExpectedOperator, format!("expected `and` or `or` before `{found}`"))
-            .with_label("two events need an operator between them")
-            .with_help("join them with `and` or `or`; arguments of an event cannot be parenthesized"),
-        Tok::Word(_) | Tok::Kw(_) | Tok::Resource(_) if expects("instance") => unknown_stanza(file, span, found),
+        Tok::LParen | Tok::Operand(_) => diag(
+            Code::ExpectedOperator,
+            format!("expected `and` or `or` before `{found}`"),
+        )
+        .with_label("two events need an operator between them")
+        .with_help("join them with `and` or `or`; arguments of an event cannot be parenthesized"),
+        Tok::Word(_) | Tok::Kw(_) | Tok::Resource(_) if expects("instance") => {
+            unknown_stanza(file, span, found)
+        }
         Tok::Word(_) | Tok::Kw(_) | Tok::Resource(_) if SECOND_LEVEL.iter().any(|n| expects(n)) => {
             let what = describe_expected(&expected);
-            let after = previous.map(|k| format!(" after `{k}`")).unwrap_or_default();
-            let d = diag(Code::UnknownStanza, format!("unknown keyword `{found}`{after}"))
-                .with_label(format!("expected {what}"));
-            match suggest(found, SECOND_LEVEL.iter().copied().filter(|n| expects(n))) {
+            let after = previous
+                .map(|k| format!(" after `{k}`"))
+                .unwrap_or_default();
+            let d = diag(
+                Code::UnknownStanza,
+                format!("unknown keyword `{found}`{after}"),
+            )
+            .with_label(format!("expected {what}"));
+            if expects("resource") {
+                let names: Vec<&str> = Resource::ALL.iter().map(|(_, n)| *n).collect();
+                return Some(d.with_help(suggest::help(found, &names)));
+            }
+            match suggest::closest(found, SECOND_LEVEL.iter().copied().filter(|n| expects(n))) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d,
             }
         }
         Tok::Word(_) | Tok::Kw(_) | Tok::Resource(_) | Tok::Command(_) | Tok::Body(_) => {
             let what = previous.map(|k| format!(" `{k}`")).unwrap_or_default();
-            diag(Code::UnexpectedToken, format!("unexpected `{}` after a complete{what} stanza", short(found)))
-                .with_label("nothing more is expected on this line")
-                .with_help("quote a value that contains spaces, or put the next stanza on its own line")
+            diag(
+                Code::UnexpectedToken,
+                format!(
+                    "unexpected `{}` after a complete{what} stanza",
+                    short(found)
+                ),
+            )
+            .with_label("nothing more is expected on this line")
+            .with_help("quote a value that contains spaces, or put the next stanza on its own line")
         }
     };
     Some(d)
@@ -125,15 +181,22 @@ fn explain(
 
 /// Second-level keywords (and the resource slot of `limit`), as grammar
 /// terminal names.
-const SECOND_LEVEL: &[&str] = &["on", "exec", "script", "timeout", "signal", "limit", "exit", "load", "switch", "resource"];
+const SECOND_LEVEL: &[&str] = &[
+    "on", "exec", "script", "timeout", "signal", "limit", "exit", "load", "switch", "resource",
+];
 
 fn unknown_stanza(file: FileId, span: Span, found: &str) -> Diagnostic {
-    let d = Diagnostic::new(Code::UnknownStanza, file, span, format!("unknown stanza `{}`", short(found)))
-        .with_label("not a stanza Upstart 1.13 knows");
+    let d = Diagnostic::new(
+        Code::UnknownStanza,
+        file,
+        span,
+        format!("unknown stanza `{}`", short(found)),
+    )
+    .with_label("not a stanza Upstart 1.13 knows");
     if let Some(hint) = historic(found) {
         return d.with_help(hint);
     }
-    match suggest(found, STANZAS.iter().map(|(n, _)| *n)) {
+    match suggest::closest(found, STANZAS.iter().map(|(n, _)| *n)) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d,
     }
@@ -152,15 +215,6 @@ fn historic(word: &str) -> Option<&'static str> {
         "killtimeout" | "kill_timeout" => "write `kill timeout` (two words)",
         _ => return None,
     })
-}
-
-/// The closest candidate by edit distance, if it is close enough.
-pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d < c.len().max(word.len()))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 fn describe_expected(expected: &[String]) -> String {
@@ -191,23 +245,32 @@ fn describe_expected(expected: &[String]) -> String {
 /// The stanza keyword of the line a token at `offset` is on, if any.
 fn previous_keyword(tokens: &[Spanned], offset: usize) -> Option<&'static str> {
     let idx = tokens.partition_point(|(s, _, _)| *s < offset);
-    tokens.get(..idx)?.iter().rev().take_while(|(_, t, _)| *t != Tok::Eol).find_map(|(_, t, _)| match t {
-        Tok::Kw(kw) => keyword_name(*kw),
-        _ => None,
-    })
+    tokens
+        .get(..idx)?
+        .iter()
+        .rev()
+        .take_while(|(_, t, _)| *t != Tok::Eol)
+        .find_map(|(_, t, _)| match t {
+            Tok::Kw(kw) => keyword_name(*kw),
+            _ => None,
+        })
 }
 
 fn keyword_name(kw: Kw) -> Option<&'static str> {
-    STANZAS.iter().find(|(_, k)| *k == kw).map(|(n, _)| *n).or(match kw {
-        Kw::On => Some("on"),
-        Kw::Timeout => Some("timeout"),
-        Kw::Signal => Some("signal"),
-        Kw::Exit => Some("exit"),
-        Kw::Load => Some("load"),
-        Kw::Switch => Some("switch"),
-        Kw::Score => Some("score"),
-        _ => None,
-    })
+    STANZAS
+        .iter()
+        .find(|(_, k)| *k == kw)
+        .map(|(n, _)| *n)
+        .or(match kw {
+            Kw::On => Some("on"),
+            Kw::Timeout => Some("timeout"),
+            Kw::Signal => Some("signal"),
+            Kw::Exit => Some("exit"),
+            Kw::Load => Some("load"),
+            Kw::Switch => Some("switch"),
+            Kw::Score => Some("score"),
+            _ => None,
+        })
 }
 
 /// Long words are shortened in messages.

@@ -94,7 +94,11 @@ impl<'s> Scanner<'s> {
             // Every character is covered by some atom, so logos never fails;
             // if it somehow did, treat the text as ordinary characters.
             let atom = atom.unwrap_or(Atom::Plain);
-            items.push(Item { atom, start: span.start as u32, end: span.end as u32 });
+            items.push(Item {
+                atom,
+                start: span.start as u32,
+                end: span.end as u32,
+            });
         }
         Scanner { src, items, pos: 0 }
     }
@@ -110,7 +114,8 @@ impl<'s> Scanner<'s> {
 
     /// Byte offset of the cursor.
     pub fn offset(&self) -> usize {
-        self.item(self.pos).map_or(self.src.len(), |i| i.start as usize)
+        self.item(self.pos)
+            .map_or(self.src.len(), |i| i.start as usize)
     }
 
     pub fn at_end(&self) -> bool {
@@ -162,7 +167,11 @@ impl<'s> Scanner<'s> {
 
     /// Reads one word. Delimiters are blanks, `#`, LF and, when `parens` is
     /// set, `(` and `)`. Returns `None` (consuming nothing) at a delimiter.
-    pub fn word(&mut self, mode: Mode, parens: bool) -> Result<Option<Scanned>, (ScanError, usize)> {
+    pub fn word(
+        &mut self,
+        mode: Mode,
+        parens: bool,
+    ) -> Result<Option<Scanned>, (ScanError, usize)> {
         self.read(mode, Delimit::Word { parens })
     }
 
@@ -172,7 +181,11 @@ impl<'s> Scanner<'s> {
         self.read(Mode::Raw, Delimit::Line)
     }
 
-    fn read(&mut self, mode: Mode, delimit: Delimit) -> Result<Option<Scanned>, (ScanError, usize)> {
+    fn read(
+        &mut self,
+        mode: Mode,
+        delimit: Delimit,
+    ) -> Result<Option<Scanned>, (ScanError, usize)> {
         let start = self.offset();
         let mut out = String::new();
         let mut quote: Option<Atom> = None;
@@ -289,7 +302,12 @@ impl<'s> Scanner<'s> {
         if pending.is_some() {
             self.seek_to(end);
         }
-        Ok(Some(Scanned { start, end, value: out, mangled_escape_at: mangled }))
+        Ok(Some(Scanned {
+            start,
+            end,
+            value: out,
+            mangled_escape_at: mangled,
+        }))
     }
 
     fn flush(&self, pending: &mut Option<(usize, usize)>, out: &mut String) {
@@ -303,7 +321,6 @@ impl<'s> Scanner<'s> {
             self.pos += 1;
         }
     }
-
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -360,7 +377,11 @@ pub fn block(src: &str, start: usize) -> Block {
         prefix = Some(match prefix {
             None => line.get(..indent(line)).unwrap_or(""),
             Some(p) => {
-                let common = p.bytes().zip(line.bytes()).take_while(|(a, b)| a == b).count();
+                let common = p
+                    .bytes()
+                    .zip(line.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
                 p.get(..common).unwrap_or("")
             }
         });
@@ -374,7 +395,11 @@ pub fn block(src: &str, start: usize) -> Block {
             p = Some(match p {
                 None => line.get(..indent(line)).unwrap_or(""),
                 Some(p) => {
-                    let c = p.bytes().zip(line.bytes()).take_while(|(a, b)| a == b).count();
+                    let c = p
+                        .bytes()
+                        .zip(line.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count();
                     p.get(..c).unwrap_or("")
                 }
             });
@@ -386,7 +411,13 @@ pub fn block(src: &str, start: usize) -> Block {
         text.push_str(line.get(cut..).unwrap_or(""));
         text.push('\n');
     }
-    Block { start, end, terminator, text, dedent_disabled }
+    Block {
+        start,
+        end,
+        terminator,
+        text,
+        dedent_disabled,
+    }
 }
 
 /// `[WS] "end" WS+ "script" [WS] ["#" ...]`
@@ -427,13 +458,19 @@ mod tests {
     #[test]
     fn quotes_concatenate_and_are_removed_in_arg_mode() {
         assert_eq!(words(r#"a "q1"x'q2' b"#, Mode::Arg), ["a", "q1xq2", "b"]);
-        assert_eq!(words(r#""this is a" test"#, Mode::Raw), [r#""this is a""#, "test"]);
+        assert_eq!(
+            words(r#""this is a" test"#, Mode::Raw),
+            [r#""this is a""#, "test"]
+        );
     }
 
     #[test]
     fn escaped_quote_does_not_close() {
         assert_eq!(words(r#""a\"b""#, Mode::Arg), [r#"a\"b"#]);
-        assert_eq!(words(r#"a \"b c\" d"#, Mode::Arg), ["a", r#"\"b"#, r#"c\""#, "d"]);
+        assert_eq!(
+            words(r#"a \"b c\" d"#, Mode::Arg),
+            ["a", r#"\"b"#, r#"c\""#, "d"]
+        );
     }
 
     #[test]
@@ -446,7 +483,10 @@ mod tests {
 
     #[test]
     fn newline_in_quotes_and_continuation_become_one_space() {
-        assert_eq!(words("\"this is \n a\" test", Mode::Raw), ["\"this is a\"", "test"]);
+        assert_eq!(
+            words("\"this is \n a\" test", Mode::Raw),
+            ["\"this is a\"", "test"]
+        );
         assert_eq!(words("foo\\\nbar", Mode::Arg), ["foo bar"]);
     }
 
@@ -470,7 +510,10 @@ mod tests {
     #[test]
     fn unterminated_quote_and_trailing_slash_are_errors() {
         let mut s = Scanner::new("\"wibble\n");
-        assert_eq!(s.word(Mode::Arg, false), Err((ScanError::UnterminatedQuote, 8)));
+        assert_eq!(
+            s.word(Mode::Arg, false),
+            Err((ScanError::UnterminatedQuote, 8))
+        );
         let mut s = Scanner::new("wibble\\");
         assert_eq!(s.word(Mode::Arg, false), Err((ScanError::TrailingSlash, 7)));
     }
@@ -482,8 +525,14 @@ mod tests {
         // spaces here) leaves two; the rule is what we implement.
         let b = block("    this is\n  \t a test\nend script\n", 0);
         assert_eq!(b.text, "  this is\n\t a test\n");
-        assert_eq!(block("\techo a\n\t\techo b\nend script\n", 0).text, "echo a\n\techo b\n");
-        assert_eq!(block("    echo a\n    \n    echo b\nend script\n", 0).text, "echo a\n\necho b\n");
+        assert_eq!(
+            block("\techo a\n\t\techo b\nend script\n", 0).text,
+            "echo a\n\techo b\n"
+        );
+        assert_eq!(
+            block("    echo a\n    \n    echo b\nend script\n", 0).text,
+            "echo a\n\necho b\n"
+        );
     }
 
     #[test]
@@ -495,7 +544,10 @@ mod tests {
 
     #[test]
     fn terminator_needs_a_blank_between_end_and_script() {
-        let b = block("endscript\nend a\nend scripts\n  end \t script  # c\ntest\n", 0);
+        let b = block(
+            "endscript\nend a\nend scripts\n  end \t script  # c\ntest\n",
+            0,
+        );
         assert_eq!(b.text, "endscript\nend a\nend scripts\n");
         assert!(b.terminator.is_some());
         assert!(block("echo\n", 0).terminator.is_none());
