@@ -6,6 +6,7 @@
 //! explanation `upc explain` prints.
 
 mod codes;
+pub mod render;
 
 pub use codes::{Code, CodeInfo};
 
@@ -38,7 +39,11 @@ pub struct Label {
 
 impl Label {
     pub fn new(file: FileId, span: Span, message: impl Into<String>) -> Label {
-        Label { file, span, message: message.into() }
+        Label {
+            file,
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -76,7 +81,12 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_secondary(mut self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn with_secondary(
+        mut self,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         self.secondary.push(Label::new(file, span, message));
         self
     }

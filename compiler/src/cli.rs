@@ -1,0 +1,145 @@
+//! The command-line interface: argument definitions (clap derive) only.
+//!
+//! `main.rs` turns these into library calls; the same definitions produce
+//! the shell completions and the man page, so those never drift from the
+//! real options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
+use upc::diag::render::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "upc",
+    version,
+    about = "Upstart, compiled: check Upstart 1.13 job files",
+    long_about = "upc checks Upstart 1.13 job files (/etc/init/*.conf and their .override \
+                  files) and reports every problem with its location and a stable code.",
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check job files and directories of job files
+    #[command(long_about = CHECK_ABOUT, after_help = CHECK_AFTER)]
+    Check(CheckArgs),
+    /// Explain a diagnostic code (or list every code)
+    Explain {
+        /// A code such as E0006, or its name (unknown-stanza)
+        code: Option<String>,
+    },
+    /// Print a shell completion script to stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout
+    Man,
+}
+
+const CHECK_ABOUT: &str = "Check job files and directories of job files.\n\n\
+A directory is read the way Upstart reads /etc/init: recursively, every NAME.conf is a job \
+named by its path relative to the directory (net/apache), NAME.override is applied on top of \
+NAME.conf, and hidden files, editor backups and symbolic links are skipped. A file named \
+explicitly is a job file whatever its name (debian/foo.upstart); `-` reads standard input.";
+
+const CHECK_AFTER: &str =
+    "Output: diagnostics go to stdout in every format. The human format ends \
+with a summary line; the other formats print nothing else.\n\n\
+Exit status: 0 when no error was found (warnings allowed unless denied), 1 when an error was \
+found (including a path that cannot be read) or a warning with --deny warnings, 2 on a usage \
+error or when the output cannot be written.";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Job files and directories to check (`-` for standard input)
+    #[arg(value_name = "PATH", required = true, value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+
+    /// Fail (exit 1) on warnings too
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub deny: Vec<Deny>,
+
+    /// Show only what fails the run (errors, and warnings when denied), and no summary line
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// When to colour the human format (auto: when stdout is a terminal and NO_COLOR is unset)
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+impl CheckArgs {
+    pub fn deny_warnings(&self) -> bool {
+        self.deny.contains(&Deny::Warnings)
+    }
+}
+
+/// `--format` values; mirrors [`Format`], which the library keeps free of clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Source excerpts with labels, then a summary line
+    Human,
+    /// One `PATH:LINE:COL: error[CODE]: message` line per diagnostic
+    Short,
+    /// One JSON document (schema version 1)
+    Json,
+    /// SARIF 2.1.0, for code-scanning services
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Short => Format::Short,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Warnings fail the run like errors
+    Warnings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_format_has_an_argument() {
+        for f in Format::ALL {
+            let arg = FormatArg::from_str(f.name(), false).map(Format::from);
+            assert_eq!(arg, Ok(f));
+        }
+    }
+}
