@@ -205,24 +205,30 @@ impl Lexer<'_> {
     }
 
     fn scan_error(&mut self, e: ScanError, at: usize) {
-        let (code, msg, label) = match e {
-            ScanError::UnterminatedQuote => (
-                Code::UnterminatedQuote,
-                "unterminated quoted string",
-                "the file ends here, inside quotes",
-            ),
-            ScanError::TrailingSlash => (
-                Code::TrailingSlash,
-                "trailing backslash in file",
-                "nothing follows this backslash",
-            ),
-        };
-        let d = Diagnostic::new(code, self.file, Span::point(at), msg).with_label(label);
         let d = match e {
-            ScanError::UnterminatedQuote => d.with_help(
+            ScanError::UnterminatedQuote { opened_at } => Diagnostic::new(
+                Code::UnterminatedQuote,
+                self.file,
+                Span::point(at),
+                "unterminated quoted string",
+            )
+            .with_label("the file ends here, inside quotes")
+            .with_secondary(
+                self.file,
+                Span::new(opened_at, opened_at + 1),
+                "this quote is never closed",
+            )
+            .with_help(
                 "close the quote; a quote may span lines, so it runs to the end of the file",
             ),
-            ScanError::TrailingSlash => d.with_help("remove the backslash or add a line after it"),
+            ScanError::TrailingSlash => Diagnostic::new(
+                Code::TrailingSlash,
+                self.file,
+                Span::point(at),
+                "trailing backslash in file",
+            )
+            .with_label("nothing follows this backslash")
+            .with_help("remove the backslash or add a line after it"),
         };
         self.diagnostics.push(d);
         self.push(at, Tok::Invalid, at);
@@ -493,6 +499,13 @@ impl Lexer<'_> {
     fn body(&mut self) {
         let start = self.scan.offset();
         let block = scan::block(self.scan.src, start);
+        // The `script` keyword this body belongs to, for messages.
+        let script_line = self
+            .out
+            .iter()
+            .rev()
+            .find(|(_, t, _)| *t == Tok::Kw(Kw::Script))
+            .map_or(Span::point(start), |(s, _, e)| Span::new(*s, *e));
         let emit = !std::mem::take(&mut self.script_line_words);
         match block.terminator {
             Some((_, after)) => {
@@ -515,7 +528,7 @@ impl Lexer<'_> {
                     "unterminated script block",
                 )
                 .with_label("the file ends here")
-                .with_secondary(self.file, Span::point(start), "the block starts here")
+                .with_secondary(self.file, script_line, "the block starts here")
                 .with_help("end the block with a line reading `end script`");
                 self.diagnostics.push(d);
                 self.scan.seek_to(usize::MAX);

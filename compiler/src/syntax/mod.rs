@@ -67,7 +67,19 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Vec::new()
         }
     };
-    diagnostics.extend(errors);
+    // An error in an action (a positional argument after a named one) is
+    // only worth reporting in a stanza that otherwise parsed: inside a
+    // stanza the grammar gave up on (typically an unclosed parenthesis that
+    // swallowed the rest of the file) it would repeat once per line.
+    let broken: Vec<Span> = stanzas
+        .iter()
+        .filter(|s| s.kind == ast::StanzaKind::Error)
+        .map(|s| s.span)
+        .collect();
+    diagnostics.extend(errors.into_iter().filter(|d| {
+        let at = d.primary.span.start;
+        d.code != Code::ExpectedVariable || !broken.iter().any(|b| b.start <= at && at <= b.end)
+    }));
     diagnostics.extend(
         recovered
             .into_iter()
@@ -107,9 +119,17 @@ fn explain(
     let diag = |code, msg: String| Diagnostic::new(code, file, span, msg);
     let d = match tok {
         Tok::Invalid => return None,
-        Tok::Eol if expects(")") => diag(Code::MismatchedParens, "unclosed parenthesis".into())
-            .with_label("the expression ends here with a `(` still open")
-            .with_help("add the missing `)`"),
+        Tok::Eol if expects(")") => {
+            let d = diag(Code::MismatchedParens, "unclosed parenthesis".into())
+                .with_label("the expression ends here with a `(` still open")
+                .with_help(
+                    "add the missing `)`; while a `(` is open, the expression goes on over the next lines",
+                );
+            match unclosed_paren(tokens, start) {
+                Some(open) => d.with_secondary(file, open, "this `(` is never closed"),
+                None => d,
+            }
+        }
         Tok::Eol if expects("operand") => diag(
             Code::ExpectedEvent,
             "expected an event after the operator".into(),
@@ -240,6 +260,26 @@ fn describe_expected(expected: &[String]) -> String {
             format!("{} or {last}", parts.join(", "))
         }
     }
+}
+
+/// The last `(` still open at `offset`, in the expression that contains it.
+fn unclosed_paren(tokens: &[Spanned], offset: usize) -> Option<Span> {
+    let idx = tokens.partition_point(|(s, _, _)| *s < offset);
+    let expression = tokens
+        .get(..idx)?
+        .iter()
+        .rev()
+        .take_while(|(_, t, _)| *t != Tok::Eol && *t != Tok::Kw(Kw::On));
+    let mut closes = 0usize;
+    for (s, t, e) in expression {
+        match t {
+            Tok::RParen => closes += 1,
+            Tok::LParen if closes > 0 => closes -= 1,
+            Tok::LParen => return Some(Span::new(*s, *e)),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The stanza keyword of the line a token at `offset` is on, if any.

@@ -55,8 +55,8 @@ pub enum Mode {
 /// Why a word could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanError {
-    /// The file ends inside quotes.
-    UnterminatedQuote,
+    /// The file ends inside quotes opened at this offset.
+    UnterminatedQuote { opened_at: usize },
     /// The file ends with a backslash.
     TrailingSlash,
 }
@@ -189,6 +189,7 @@ impl<'s> Scanner<'s> {
         let start = self.offset();
         let mut out = String::new();
         let mut quote: Option<Atom> = None;
+        let mut opened_at = start;
         // Blanks seen but not yet copied: inside quotes (or anywhere on a
         // command line) they are kept unless a newline swallows them.
         let mut pending: Option<(usize, usize)> = None;
@@ -198,7 +199,7 @@ impl<'s> Scanner<'s> {
         loop {
             let Some(it) = self.item(self.pos) else {
                 if quote.is_some() {
-                    return Err((ScanError::UnterminatedQuote, self.src.len()));
+                    return Err((ScanError::UnterminatedQuote { opened_at }, self.src.len()));
                 }
                 break;
             };
@@ -269,7 +270,10 @@ impl<'s> Scanner<'s> {
                 Atom::DoubleQuote | Atom::SingleQuote => {
                     self.flush(&mut pending, &mut out);
                     match quote {
-                        None => quote = Some(it.atom),
+                        None => {
+                            quote = Some(it.atom);
+                            opened_at = s;
+                        }
                         Some(q) if q == it.atom => quote = None,
                         Some(_) => {
                             out.push_str(text);
@@ -512,7 +516,7 @@ mod tests {
         let mut s = Scanner::new("\"wibble\n");
         assert_eq!(
             s.word(Mode::Arg, false),
-            Err((ScanError::UnterminatedQuote, 8))
+            Err((ScanError::UnterminatedQuote { opened_at: 0 }, 8))
         );
         let mut s = Scanner::new("wibble\\");
         assert_eq!(s.word(Mode::Arg, false), Err((ScanError::TrailingSlash, 7)));

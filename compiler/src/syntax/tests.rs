@@ -215,6 +215,17 @@ fn a_hook_without_script_does_not_cascade() {
 }
 
 #[test]
+fn an_unclosed_parenthesis_is_one_error_not_one_per_line() {
+    check(
+        "start on (a\nexec b KEY=c d\nenv X=y z\n",
+        "<error>[] E0017@4",
+    );
+    let parsed = parse(FileId(0), "start on x and (a\nexec b\n");
+    let open = parsed.diagnostics.first().and_then(|d| d.secondary.first());
+    assert_eq!(open.map(|l| l.span.start), Some(15));
+}
+
+#[test]
 fn every_error_in_a_file_is_reported() {
     check(
         "nice\nfoo\nexpect\ntask\n",
