@@ -50,8 +50,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         &mut recovered,
         &mut errors,
         tokens
-            .iter()
-            .cloned()
+            .into_iter()
             .map(Ok::<Spanned, std::convert::Infallible>),
     );
     let stanzas = match result {
@@ -80,11 +79,17 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         let at = d.primary.span.start;
         d.code != Code::ExpectedVariable || !broken.iter().any(|b| b.start <= at && at <= b.end)
     }));
-    diagnostics.extend(
-        recovered
-            .into_iter()
-            .filter_map(|r| explain(file, text, &tokens, r.error)),
-    );
+    if !recovered.is_empty() {
+        // Explaining an error looks at the tokens around it. Errors are
+        // rare, so the tokens are moved into the parser and, only when
+        // needed, lexed again instead of being copied for every file.
+        let (tokens, _) = lexer::lex(file, text);
+        diagnostics.extend(
+            recovered
+                .into_iter()
+                .filter_map(|r| explain(file, text, &tokens, r.error)),
+        );
+    }
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
     Parsed {
         ast: ast::JobFile { stanzas },
