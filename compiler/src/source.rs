@@ -16,7 +16,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: clamp(start), end: clamp(end.max(start)) }
+        Span {
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
     }
 
     /// An empty span at `at` (used for "expected ... here" at end of line).
@@ -30,7 +33,10 @@ impl Span {
 
     /// The smallest span that covers both.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -69,7 +75,12 @@ impl SourceFile {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| clamp(i + 1)),
         );
-        SourceFile { path: path.into(), text, line_starts, invalid_utf8_at }
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+            invalid_utf8_at,
+        }
     }
 
     /// 0-based line index of a byte offset.
@@ -83,7 +94,9 @@ impl SourceFile {
 
     /// Byte offset at which 0-based line `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line).map_or(self.text.len(), |&s| s as usize)
+        self.line_starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize)
     }
 
     pub fn line_starts(&self) -> &[u32] {
@@ -95,7 +108,10 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_start(line).min(offset);
-        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 }
@@ -121,7 +137,8 @@ impl SourceMap {
     }
 
     pub fn path(&self, id: FileId) -> &Path {
-        self.get(id).map_or(Path::new("<unknown>"), |f| f.path.as_path())
+        self.get(id)
+            .map_or(Path::new("<unknown>"), |f| f.path.as_path())
     }
 
     pub fn len(&self) -> usize {
@@ -133,7 +150,10 @@ impl SourceMap {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(clamp(i)), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(clamp(i)), f))
     }
 }
 
