@@ -629,7 +629,7 @@ impl Lexer<'_> {
             let d = Diagnostic::new(
                 Code::EscapeAfterSpace,
                 self.file,
-                Span::new(at, (at + 3).min(w.end)),
+                Span::new(at, ceil_char_boundary(self.scan.src, (at + 3).min(w.end))),
                 "a blank before a backslash escape is mangled by the tokenizer",
             )
             .with_label(format!("Upstart reads this as `{}`", w.value))
@@ -660,4 +660,13 @@ impl Lexer<'_> {
         .with_help("indent the empty line like the others, or leave the script unindented");
         self.diagnostics.push(d);
     }
+}
+
+/// The first character boundary at or after `at` (the `\X` a blank-escape
+/// span ends on may be a multibyte character).
+fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at.min(text.len())
 }

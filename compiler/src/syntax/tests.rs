@@ -253,6 +253,14 @@ fn warnings_from_the_tokenizer() {
 }
 
 #[test]
+fn a_blank_before_a_multibyte_escape_gets_a_valid_span() {
+    let text = "exec a \\é\n";
+    let parsed = parse(FileId(0), text);
+    let d = parsed.diagnostics.first().map(|d| d.primary.span);
+    assert!(d.is_some_and(|s| text.is_char_boundary(s.end as usize)), "{d:?}");
+}
+
+#[test]
 fn crlf_files_parse() {
     check(
         "exec foo\r\nscript\r\n  echo\r\nend script\r\n",
