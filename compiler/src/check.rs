@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::diag::render::Summary;
 use crate::diag::{Code, Diagnostic, Severity};
+use crate::graph::{self, GraphOptions};
 use crate::sema::{self, JobClass, Part};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{self, Parsed};
@@ -29,10 +30,19 @@ use crate::syntax::{self, Parsed};
 use discover::{Input, Unit, STDIN_PATH};
 
 /// What a check run does besides parsing and lowering each job.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CheckOptions {
-    /// Run the whole-set event graph checks (reserved: not yet implemented).
+    /// Run the whole-set event graph checks when a directory is checked
+    /// (a job set). Files named one by one are checked on their own.
     pub graph: bool,
+    /// Events that come from outside the job set (`--assume-event`).
+    pub assume_events: Vec<String>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { graph: true, assume_events: Vec::new() }
+    }
 }
 
 /// Everything one check run found.
@@ -47,6 +57,9 @@ pub struct Report {
     pub jobs: Vec<JobClass>,
     /// Job and override files read (paths that could not be read excluded).
     pub files: usize,
+    /// Jobs whose files have errors (left out of the graph checks), with
+    /// their `.conf` file.
+    pub broken: Vec<(String, FileId)>,
 }
 
 impl Report {
@@ -97,8 +110,44 @@ pub fn check_paths(paths: &[PathBuf]) -> Report {
 }
 
 /// [`check_paths`] with options.
-pub fn check_paths_with(paths: &[PathBuf], _options: &CheckOptions) -> Report {
-    run(discover::discover(paths))
+pub fn check_paths_with(paths: &[PathBuf], options: &CheckOptions) -> Report {
+    let mut report = run(discover::discover(paths));
+    if options.graph && paths.iter().any(|p| p.is_dir()) {
+        graph_pass(&mut report, options);
+    }
+    report
+}
+
+/// The whole-set checks over every job that has no error. A job left out
+/// says so in a note on its first error.
+fn graph_pass(report: &mut Report, options: &CheckOptions) {
+    let broken: std::collections::HashSet<&str> =
+        report.broken.iter().map(|(n, _)| n.as_str()).collect();
+    let jobs: Vec<JobClass> = report
+        .jobs
+        .iter()
+        .filter(|j| !broken.contains(j.name.as_str()))
+        .cloned()
+        .collect();
+    let graph_options = GraphOptions {
+        assume_events: options.assume_events.clone(),
+        excluded_jobs: report.broken.iter().map(|(n, _)| n.clone()).collect(),
+    };
+    for (_, file) in &report.broken {
+        let first_error = report
+            .diagnostics
+            .iter_mut()
+            .find(|d| d.primary.file == *file && d.is_error());
+        if let Some(d) = first_error {
+            d.notes.push(
+                "because of this error the job is left out of the graph checks \
+                 (jobs that wait on its events are not reported)"
+                    .to_owned(),
+            );
+        }
+    }
+    report.diagnostics.extend(graph::check(&jobs, &graph_options));
+    sort_diagnostics(&report.sources, &mut report.diagnostics);
 }
 
 /// Checks one job file given as bytes (standard input uses the path
@@ -165,6 +214,11 @@ fn run(units: Vec<Unit>) -> Report {
             report.sources.add(file);
         }
         report.files += outcome.read;
+        if let Some(job) = &outcome.job {
+            if has_errors(&outcome.diagnostics) {
+                report.broken.push((job.name.clone(), job.file));
+            }
+        }
         report.diagnostics.extend(outcome.diagnostics);
         report.jobs.extend(outcome.job);
     }

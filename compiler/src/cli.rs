@@ -39,8 +39,60 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Show the event graph of a job set (dot, json, svg) or its boot order
+    #[command(long_about = GRAPH_ABOUT)]
+    Graph(GraphArgs),
     /// Print the man page (roff) to stdout
     Man,
+}
+
+const GRAPH_ABOUT: &str = "Show the event graph of a job set: events and jobs as nodes, \
+`start on`/`stop on` as edges (solid: start, dashed: stop; red: blocking `starting`/`stopping` \
+waits), jobs that can never start and blocking cycles highlighted. Jobs with errors are left out. \
+With --order, print the order in which jobs would start from `startup` when every job succeeds, \
+in waves of jobs that can start together.";
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Job files and directories (as for `upc check`)
+    #[arg(value_name = "PATH", required = true, value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: dot, json or svg for the graph (default dot); text or json for --order (default text)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<GraphFormat>,
+
+    /// Print the boot order (waves of jobs) instead of the graph
+    #[arg(long)]
+    pub order: bool,
+
+    /// Show only this job and its neighbourhood
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+
+    /// Show only this event and its neighbourhood
+    #[arg(long, value_name = "NAME")]
+    pub event: Option<String>,
+
+    /// How many job/event steps around --job/--event to include
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: usize,
+
+    /// An event that comes from outside the job set (repeatable; globs allowed)
+    #[arg(long = "assume-event", value_name = "NAME")]
+    pub assume_events: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT
+    Dot,
+    /// JSON (nodes and edges, or waves with --order)
+    Json,
+    /// SVG, drawn by Graphviz's `dot` program
+    Svg,
+    /// Plain text (--order only)
+    Text,
 }
 
 const CHECK_ABOUT: &str = "Check job files and directories of job files.\n\n\
@@ -59,8 +111,20 @@ error or when the output cannot be written.";
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Job files and directories to check (`-` for standard input)
-    #[arg(value_name = "PATH", required = true, value_hint = ValueHint::AnyPath)]
+    #[arg(value_name = "PATH", required_unless_present = "explain_events", value_hint = ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
+
+    /// Skip the whole-set checks (which run when a directory is checked)
+    #[arg(long)]
+    pub no_graph: bool,
+
+    /// An event that comes from outside the job set (repeatable; globs allowed)
+    #[arg(long = "assume-event", value_name = "NAME")]
+    pub assume_events: Vec<String>,
+
+    /// Print the events upc knows come from init and the outside world, and exit
+    #[arg(long)]
+    pub explain_events: bool,
 
     /// Output format
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Human)]

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod graph;
 pub mod sema;
 pub mod source;
 pub mod suggest;

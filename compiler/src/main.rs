@@ -17,7 +17,7 @@ use upc::check;
 use upc::diag::render::{self, Format, Options};
 use upc::diag::Code;
 
-use cli::{CheckArgs, Cli, ColorWhen, Command};
+use cli::{CheckArgs, Cli, ColorWhen, Command, GraphArgs, GraphFormat};
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -44,6 +44,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Graph(args) => graph(&args),
         Command::Man => {
             write_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out))?;
             Ok(ExitCode::SUCCESS)
@@ -52,8 +53,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode> {
+    if args.explain_events {
+        write_stdout(|out| {
+            writeln!(out, "Events a job set may wait on without any job emitting them:")?;
+            for (event, source) in upc::graph::well_known_events() {
+                writeln!(out, "  {event:<28} {source}")?;
+            }
+            writeln!(out, "\nEvery job also emits starting, started, stopping and stopped (JOB=name).")?;
+            writeln!(out, "Declare other outside events with `emits` in a job or with --assume-event NAME.")
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let deny_warnings = args.deny_warnings();
-    let mut report = check::check_paths(&args.paths);
+    let options = check::CheckOptions { graph: !args.no_graph, assume_events: args.assume_events.clone() };
+    let mut report = check::check_paths_with(&args.paths, &options);
     let status = if report.fails(deny_warnings) {
         ExitCode::from(EXIT_FAILED)
     } else {
@@ -93,6 +106,50 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(status),
         Err(e) => Err(e).context("cannot write the diagnostics"),
     }
+}
+
+fn graph(args: &GraphArgs) -> Result<ExitCode> {
+    let options = check::CheckOptions { graph: false, assume_events: Vec::new() };
+    let report = check::check_paths_with(&args.paths, &options);
+    if !report.broken.is_empty() {
+        let names: Vec<&str> = report.broken.iter().map(|(n, _)| n.as_str()).collect();
+        eprintln!("upc: note: left out {} job(s) with errors: {}", names.len(), names.join(", "));
+    }
+    let jobs: Vec<_> = report
+        .jobs
+        .iter()
+        .filter(|j| !report.broken.iter().any(|(n, _)| *n == j.name))
+        .cloned()
+        .collect();
+    let graph_options =
+        upc::graph::GraphOptions { assume_events: args.assume_events.clone(), excluded_jobs: Vec::new() };
+    let graph = upc::graph::EventGraph::build(&jobs, &graph_options);
+    let focus = (args.job.is_some() || args.event.is_some()).then(|| upc::graph::Focus {
+        job: args.job.clone(),
+        event: args.event.clone(),
+        depth: args.depth,
+    });
+    let text = match (args.order, args.format) {
+        (true, None | Some(GraphFormat::Text)) => graph.boot_order_text(),
+        (true, Some(GraphFormat::Json)) => pretty(&graph.boot_order_json())?,
+        (true, Some(f)) => bail!("--order prints text or json, not {f:?}"),
+        (false, None | Some(GraphFormat::Dot)) => graph.to_dot(focus.as_ref()),
+        (false, Some(GraphFormat::Json)) => pretty(&graph.to_json(focus.as_ref()))?,
+        (false, Some(GraphFormat::Svg)) => graph.to_svg(focus.as_ref())?,
+        (false, Some(GraphFormat::Text)) => bail!("the graph is drawn as dot, json or svg; text is for --order"),
+    };
+    write_stdout(|out| {
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            writeln!(out)?;
+        }
+        Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pretty(value: &serde_json::Value) -> Result<String> {
+    serde_json::to_string_pretty(value).context("cannot serialise the graph")
 }
 
 /// <https://no-color.org>: set and not empty disables colour.

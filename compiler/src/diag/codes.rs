@@ -147,10 +147,10 @@ mod tests {
         assert_eq!(ids.len(), Code::ALL.len());
         for c in Code::ALL {
             let info = c.info();
-            let want = if info.id.starts_with('E') {
-                Severity::Error
-            } else {
-                Severity::Warning
+            let want = match info.id.get(..1) {
+                Some("E") => Severity::Error,
+                Some("W") => Severity::Warning,
+                _ => Severity::Note,
             };
             assert_eq!(info.severity, want, "{}", info.id);
         }
