@@ -121,14 +121,12 @@ pub fn check_paths_with(paths: &[PathBuf], options: &CheckOptions) -> Report {
 /// The whole-set checks over every job that has no error. A job left out
 /// says so in a note on its first error.
 fn graph_pass(report: &mut Report, options: &CheckOptions) {
-    let broken: std::collections::HashSet<&str> =
-        report.broken.iter().map(|(n, _)| n.as_str()).collect();
-    let jobs: Vec<JobClass> = report
-        .jobs
-        .iter()
-        .filter(|j| !broken.contains(j.name.as_str()))
-        .cloned()
-        .collect();
+    // Move the jobs without errors aside (no copies), analyse, put back.
+    let broken: std::collections::HashSet<String> =
+        report.broken.iter().map(|(n, _)| n.clone()).collect();
+    let (jobs, left_out): (Vec<JobClass>, Vec<JobClass>) = std::mem::take(&mut report.jobs)
+        .into_iter()
+        .partition(|j| !broken.contains(&j.name));
     let graph_options = GraphOptions {
         assume_events: options.assume_events.clone(),
         excluded_jobs: report.broken.iter().map(|(n, _)| n.clone()).collect(),
@@ -147,6 +145,8 @@ fn graph_pass(report: &mut Report, options: &CheckOptions) {
         }
     }
     report.diagnostics.extend(graph::check(&jobs, &graph_options));
+    report.jobs = jobs;
+    report.jobs.extend(left_out);
     sort_diagnostics(&report.sources, &mut report.diagnostics);
 }
 
