@@ -371,45 +371,11 @@ pub fn block(src: &str, start: usize) -> Block {
     }
     let end = terminator.map_or(src.len(), |(s, _)| s);
 
-    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t', '\r']).len();
-    let mut prefix: Option<&str> = None;
-    let mut any_empty = false;
-    for line in &lines {
-        if line.is_empty() {
-            any_empty = true;
-        }
-        prefix = Some(match prefix {
-            None => line.get(..indent(line)).unwrap_or(""),
-            Some(p) => {
-                let common = p
-                    .bytes()
-                    .zip(line.bytes())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                p.get(..common).unwrap_or("")
-            }
-        });
-    }
-    let cut = prefix.map_or(0, str::len);
-    // What the prefix would have been without the empty lines, to tell the
-    // user that an empty line turned de-indentation off.
-    let dedent_disabled = any_empty && {
-        let mut p: Option<&str> = None;
-        for line in lines.iter().filter(|l| !l.is_empty()) {
-            p = Some(match p {
-                None => line.get(..indent(line)).unwrap_or(""),
-                Some(p) => {
-                    let c = p
-                        .bytes()
-                        .zip(line.bytes())
-                        .take_while(|(a, b)| a == b)
-                        .count();
-                    p.get(..c).unwrap_or("")
-                }
-            });
-        }
-        p.is_some_and(|p| !p.is_empty())
-    };
+    let cut = shared_indent(lines.iter().copied()).len();
+    // Whether the lines other than the empty ones share an indentation that
+    // an empty line switched off, to tell the user.
+    let dedent_disabled = lines.iter().any(|l| l.is_empty())
+        && !shared_indent(lines.iter().copied().filter(|l| !l.is_empty())).is_empty();
     let mut text = String::with_capacity(end.saturating_sub(start));
     for line in &lines {
         text.push_str(line.get(cut..).unwrap_or(""));
@@ -422,6 +388,20 @@ pub fn block(src: &str, start: usize) -> Block {
         text,
         dedent_disabled,
     }
+}
+
+/// The indentation the lines share, per job-language.md 2.7: the leading
+/// blanks of the first line, shortened to the longest prefix every other
+/// line starts with byte for byte (so an empty line shares none).
+fn shared_indent<'a>(mut lines: impl Iterator<Item = &'a str>) -> &'a str {
+    let Some(first) = lines.next() else { return "" };
+    let blanks = first.len() - first.trim_start_matches([' ', '\t', '\r']).len();
+    let mut prefix = first.get(..blanks).unwrap_or("");
+    for line in lines {
+        let common = prefix.bytes().zip(line.bytes()).take_while(|(a, b)| a == b).count();
+        prefix = prefix.get(..common).unwrap_or("");
+    }
+    prefix
 }
 
 /// `[WS] "end" WS+ "script" [WS] ["#" ...]`
