@@ -37,11 +37,14 @@ pub struct CheckOptions {
     pub graph: bool,
     /// Events that come from outside the job set (`--assume-event`).
     pub assume_events: Vec<String>,
+    /// The paths are one job set even when they are files (`upc build`),
+    /// so the graph checks run whatever they are.
+    pub whole_set: bool,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { graph: true, assume_events: Vec::new() }
+        CheckOptions { graph: true, assume_events: Vec::new(), whole_set: false }
     }
 }
 
@@ -112,7 +115,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Report {
 /// [`check_paths`] with options.
 pub fn check_paths_with(paths: &[PathBuf], options: &CheckOptions) -> Report {
     let mut report = run(discover::discover(paths));
-    if options.graph && paths.iter().any(|p| p.is_dir()) {
+    if options.graph && (options.whole_set || paths.iter().any(|p| p.is_dir())) {
         graph_pass(&mut report, options);
     }
     report

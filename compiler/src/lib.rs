@@ -5,8 +5,10 @@
 //! carries every finding to every output format; [`check`] drives the whole
 //! thing over files and directories.
 
+pub mod build;
 pub mod check;
 pub mod diag;
+pub mod dump;
 pub mod graph;
 pub mod sema;
 pub mod source;

@@ -17,7 +17,7 @@ use upc::check;
 use upc::diag::render::{self, Format, Options};
 use upc::diag::Code;
 
-use cli::{CheckArgs, Cli, ColorWhen, Command, GraphArgs, GraphFormat};
+use cli::{BuildArgs, CheckArgs, Cli, ColorWhen, Command, GraphArgs, GraphFormat};
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -45,6 +45,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Graph(args) => graph(&args),
+        Command::Build(args) => build(&args),
+        Command::Dump { file, json } => dump(&file, json),
         Command::Man => {
             write_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out))?;
             Ok(ExitCode::SUCCESS)
@@ -65,22 +67,39 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let deny_warnings = args.deny_warnings();
-    let options = check::CheckOptions { graph: !args.no_graph, assume_events: args.assume_events.clone() };
-    let mut report = check::check_paths_with(&args.paths, &options);
+    let options = check::CheckOptions {
+        graph: !args.no_graph,
+        assume_events: args.assume_events.clone(),
+        whole_set: false,
+    };
+    let report = check::check_paths_with(&args.paths, &options);
     let status = if report.fails(deny_warnings) {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
     };
-    if args.quiet {
-        report.retain_failing(deny_warnings);
+    let shown = Shown { format: args.format, quiet: args.quiet, deny_warnings, color: args.color };
+    print_report(report, shown)?;
+    Ok(status)
+}
+
+/// How a report is printed.
+#[derive(Clone, Copy)]
+struct Shown {
+    format: cli::FormatArg,
+    quiet: bool,
+    deny_warnings: bool,
+    color: ColorWhen,
+}
+
+/// Prints a report's diagnostics (and summary) to stdout; consumes it.
+fn print_report(mut report: check::Report, shown: Shown) -> Result<()> {
+    if shown.quiet {
+        report.retain_failing(shown.deny_warnings);
     }
-    let format = Format::from(args.format);
-    let options = Options {
-        summary: !args.quiet,
-        deny_warnings,
-    };
-    let color = match (format, args.color) {
+    let format = Format::from(shown.format);
+    let options = Options { summary: !shown.quiet, deny_warnings: shown.deny_warnings };
+    let color = match (format, shown.color) {
         (Format::Human, ColorWhen::Always) => ColorChoice::Always,
         (Format::Human, ColorWhen::Auto) if io::stdout().is_terminal() && !no_color() => {
             ColorChoice::Auto
@@ -97,19 +116,70 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         &mut out,
     )
     .and_then(|()| out.flush());
-    // The process ends right after this: freeing every job and file one by
+    // The process ends soon after this: freeing every job and file one by
     // one would only cost time (a twentieth of a ten-thousand-file run).
     std::mem::forget(report);
     match written {
-        Ok(()) => Ok(status),
+        Ok(()) => Ok(()),
         // A reader that went away (`upc check ... | head`) is not upc's failure.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(status),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(e).context("cannot write the diagnostics"),
     }
 }
 
+fn build(args: &BuildArgs) -> Result<ExitCode> {
+    let deny_warnings = args.deny.contains(&cli::Deny::Warnings);
+    let options = check::CheckOptions {
+        graph: true,
+        assume_events: args.assume_events.clone(),
+        whole_set: true,
+    };
+    let report = check::check_paths_with(&args.paths, &options);
+    if report.fails(deny_warnings) {
+        let why = if report.errors() > 0 { "errors" } else { "warnings (denied)" };
+        let shown = Shown { format: args.format, quiet: args.quiet, deny_warnings, color: ColorWhen::Auto };
+        print_report(report, shown)?;
+        eprintln!("upc: no bundle written: the job set has {why}; {} is unchanged", args.output.display());
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    let bytes = upc::build::build(&report.jobs, &report.sources).context("cannot build the bundle")?;
+    upc::build::write_atomically(&args.output, &bytes)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    let jobs = report.jobs.len();
+    let shown = Shown { format: args.format, quiet: true, deny_warnings, color: ColorWhen::Auto };
+    print_report(report, shown)?;
+    if !args.quiet {
+        eprintln!("upc: wrote {} ({jobs} jobs, {} bytes)", args.output.display(), bytes.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dump(file: &std::path::Path, json: bool) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bundle = match upc_bundle::validate(&bytes) {
+        Ok(bundle) => bundle,
+        Err(e) => {
+            eprintln!("upc: {}: not a valid bundle: {e}", file.display());
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+    };
+    let text = if json {
+        pretty(&upc::dump::dump_json(&bundle))?
+    } else {
+        upc::dump::dump_text(&bundle)
+    };
+    write_stdout(|out| {
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            writeln!(out)?;
+        }
+        Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn graph(args: &GraphArgs) -> Result<ExitCode> {
-    let options = check::CheckOptions { graph: false, assume_events: Vec::new() };
+    let options = check::CheckOptions { graph: false, assume_events: Vec::new(), whole_set: false };
     let report = check::check_paths_with(&args.paths, &options);
     if !report.broken.is_empty() {
         let names: Vec<&str> = report.broken.iter().map(|(n, _)| n.as_str()).collect();

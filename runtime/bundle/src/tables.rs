@@ -1,0 +1,721 @@
+//! The table checks of the validating reader: every reference, enum,
+//! range, sort order and CSR column of every table, every program's stack
+//! discipline, and the event index against the programs. They run on a
+//! bundle whose header, section directory and strings `read.rs` has
+//! already validated, and read only inside validated sections.
+
+use crate::error::{BundleError, ErrorKind, ProgramError};
+use crate::layout::*;
+use crate::limits;
+use crate::model::{Console, Expect, ProcessKind, Resource};
+use crate::read::{check_zero, err, rd32, rd8, Sec, ValidatedBundle};
+
+/// The table checks, run on a bundle whose header and strings are valid.
+pub(crate) struct Checker<'v, 'a> {
+    pub v: &'v ValidatedBundle<'a>,
+}
+
+impl Checker<'_, '_> {
+    fn sec(&self, s: Section) -> Sec {
+        self.v.sec(s)
+    }
+
+    fn u32(&self, at: usize) -> u32 {
+        rd32(self.v.bytes, at)
+    }
+
+    fn n_strings(&self) -> usize {
+        self.sec(Section::StringEnds).count()
+    }
+
+    pub fn string_ref(
+        &self,
+        at: usize,
+        value: u32,
+        optional: bool,
+        what: &'static str,
+    ) -> Result<(), BundleError> {
+        if value == NONE {
+            return if optional {
+                Ok(())
+            } else {
+                Err(err(at, ErrorKind::MissingReference { what }))
+            };
+        }
+        self.index(at, value, self.n_strings(), what)
+    }
+
+    fn index(
+        &self,
+        at: usize,
+        value: u32,
+        count: usize,
+        what: &'static str,
+    ) -> Result<(), BundleError> {
+        if value as usize >= count {
+            return Err(err(
+                at,
+                ErrorKind::IndexOutOfRange {
+                    what,
+                    index: u64::from(value),
+                    count: count as u64,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    fn string_fields(
+        &self,
+        s: Section,
+        fields: &[(usize, bool, &'static str)],
+    ) -> Result<(), BundleError> {
+        let sec = self.sec(s);
+        for i in 0..sec.count() {
+            for &(f, optional, what) in fields {
+                let at = sec.at(i, f);
+                self.string_ref(at, self.u32(at), optional, what)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks CSR columns of `parent`: field `f` of every record is the
+    /// index of its first child in `child`; the firsts start at 0 and never
+    /// decrease, and the last record's children run to the end of `child`.
+    /// So the children of consecutive records tile `child` exactly. All the
+    /// columns of a table are checked in one pass over it.
+    fn csr(
+        &self,
+        parent: Section,
+        columns: &[(usize, Section, &'static str)],
+    ) -> Result<(), BundleError> {
+        let p = self.sec(parent);
+        let mut expected = vec![0usize; columns.len()];
+        for i in 0..p.count() {
+            for (&(f, child, what), expected) in columns.iter().zip(expected.iter_mut()) {
+                let at = p.at(i, f);
+                let first = self.u32(at) as usize;
+                if (i == 0 && first != 0) || first < *expected {
+                    return Err(err(
+                        at,
+                        ErrorKind::RangeNotTiling {
+                            what,
+                            expected: *expected as u64,
+                            found: first as u64,
+                        },
+                    ));
+                }
+                let total = self.sec(child).count();
+                if first > total {
+                    return Err(err(
+                        at,
+                        ErrorKind::OffsetOutOfRange {
+                            what,
+                            offset: first as u64,
+                            len: total as u64,
+                        },
+                    ));
+                }
+                *expected = first;
+            }
+        }
+        for &(_, child, what) in columns {
+            let c = self.sec(child);
+            if p.count() == 0 && c.count() != 0 {
+                return Err(err(
+                    c.off,
+                    ErrorKind::RangeNotTiling {
+                        what,
+                        expected: 0,
+                        found: c.count() as u64,
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn enum_field(&self, at: usize, ok: bool, what: &'static str) -> Result<(), BundleError> {
+        if ok {
+            Ok(())
+        } else {
+            Err(err(
+                at,
+                ErrorKind::BadEnum {
+                    what,
+                    value: u64::from(rd8(self.v.bytes, at)),
+                },
+            ))
+        }
+    }
+
+    fn zero(&self, from: usize, len: usize) -> Result<(), BundleError> {
+        check_zero(self.v.bytes, from, from + len)
+    }
+
+    pub fn args(&self) -> Result<(), BundleError> {
+        let s = self.sec(Section::Args);
+        for i in 0..s.count() {
+            let kind_at = s.at(i, A_KIND);
+            let kind = rd8(self.v.bytes, kind_at);
+            self.enum_field(kind_at, kind <= 2, "argument kind")?;
+            self.zero(s.at(i, A_PAD), 3)?;
+            let key_at = s.at(i, A_KEY);
+            let key = self.u32(key_at);
+            if kind == 0 {
+                if key != NONE {
+                    return Err(err(
+                        key_at,
+                        ErrorKind::ValueOutOfRange {
+                            what: "key of a positional argument",
+                            value: i64::from(key),
+                        },
+                    ));
+                }
+            } else {
+                self.string_ref(key_at, key, false, "argument key")?;
+            }
+            let at = s.at(i, A_PATTERN);
+            self.string_ref(at, self.u32(at), false, "argument pattern")?;
+        }
+        Ok(())
+    }
+
+    pub fn matches(&self) -> Result<(), BundleError> {
+        self.csr(
+            Section::Matches,
+            &[(F1, Section::Args, "first argument of a match")],
+        )?;
+        let s = self.sec(Section::Matches);
+        let events = self.sec(Section::Events).count();
+        for i in 0..s.count() {
+            let at = s.at(i, F0);
+            self.index(at, self.u32(at), events, "event of a match")?;
+        }
+        Ok(())
+    }
+
+    /// Checks every program's stack discipline; returns the deepest stack.
+    pub fn programs(&self) -> Result<usize, BundleError> {
+        self.csr(
+            Section::Programs,
+            &[
+                (F0, Section::Code, "first instruction of a program"),
+                (F1, Section::Matches, "first match of a program"),
+            ],
+        )?;
+        let p = self.sec(Section::Programs);
+        let code = self.sec(Section::Code);
+        let mut max_depth = 0usize;
+        for i in 0..p.count() {
+            let (c0, c1) = self.v.children(Section::Programs, i, F0, Section::Code);
+            let (m0, m1) = self.v.children(Section::Programs, i, F1, Section::Matches);
+            let program_err = |reason| {
+                err(
+                    p.at(i, F0),
+                    ErrorKind::BadProgram {
+                        program: i as u64,
+                        reason,
+                    },
+                )
+            };
+            if c1 - c0 > limits::MAX_PROGRAM_LEN {
+                return Err(err(
+                    p.at(i, F0),
+                    ErrorKind::LimitExceeded {
+                        what: "a program's length",
+                        limit: limits::MAX_PROGRAM_LEN as u64,
+                        found: (c1 - c0) as u64,
+                    },
+                ));
+            }
+            if c1 == c0 {
+                return Err(program_err(ProgramError::Empty));
+            }
+            let ops = self
+                .v
+                .bytes
+                .get(code.off + c0..code.off + c1)
+                .unwrap_or_default();
+            let mut depth = 0usize;
+            let mut seen = 0usize;
+            for (k, &op) in ops.iter().enumerate() {
+                match op {
+                    OP_MATCH => {
+                        depth += 1;
+                        seen += 1;
+                        max_depth = max_depth.max(depth);
+                    }
+                    OP_AND | OP_OR => {
+                        if depth < 2 {
+                            return Err(err(
+                                code.off + c0 + k,
+                                ErrorKind::BadProgram {
+                                    program: i as u64,
+                                    reason: ProgramError::StackUnderflow { at: k as u64 },
+                                },
+                            ));
+                        }
+                        depth -= 1;
+                    }
+                    opcode => {
+                        return Err(err(
+                            code.off + c0 + k,
+                            ErrorKind::BadProgram {
+                                program: i as u64,
+                                reason: ProgramError::BadOpcode {
+                                    at: k as u64,
+                                    opcode,
+                                },
+                            },
+                        ))
+                    }
+                }
+            }
+            if depth != 1 {
+                return Err(program_err(ProgramError::FinalDepth {
+                    depth: depth as u64,
+                }));
+            }
+            if seen != m1 - m0 {
+                return Err(program_err(ProgramError::MatchCount {
+                    instructions: seen as u64,
+                    matches: (m1 - m0) as u64,
+                }));
+            }
+        }
+        Ok(max_depth)
+    }
+
+    pub fn cgroups(&self) -> Result<(), BundleError> {
+        self.csr(
+            Section::Cgroups,
+            &[(F1, Section::CgroupNames, "first name of a cgroup")],
+        )?;
+        self.csr(
+            Section::CgroupNames,
+            &[(
+                F1,
+                Section::CgroupSettings,
+                "first setting of a cgroup name",
+            )],
+        )?;
+        self.string_fields(Section::Cgroups, &[(F0, false, "cgroup controller")])?;
+        self.string_fields(Section::CgroupNames, &[(F0, false, "cgroup name")])?;
+        self.string_fields(
+            Section::CgroupSettings,
+            &[
+                (F0, false, "cgroup setting key"),
+                (F1, false, "cgroup setting value"),
+            ],
+        )
+    }
+
+    pub fn limits(&self) -> Result<(), BundleError> {
+        let s = self.sec(Section::Limits);
+        for i in 0..s.count() {
+            let r_at = s.at(i, L_RESOURCE);
+            self.enum_field(
+                r_at,
+                Resource::from_code(rd8(self.v.bytes, r_at)).is_some(),
+                "limit resource",
+            )?;
+            let f_at = s.at(i, L_FLAGS);
+            let flags = rd8(self.v.bytes, f_at);
+            self.enum_field(
+                f_at,
+                flags <= (LF_SOFT_UNLIMITED | LF_HARD_UNLIMITED),
+                "limit flags",
+            )?;
+            self.zero(s.at(i, L_PAD), 6)?;
+            if flags & LF_SOFT_UNLIMITED != 0 {
+                self.zero(s.at(i, L_SOFT), 8)?;
+            }
+            if flags & LF_HARD_UNLIMITED != 0 {
+                self.zero(s.at(i, L_HARD), 8)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn settings(&self) -> Result<(), BundleError> {
+        let s = self.sec(Section::Settings);
+        self.csr(
+            Section::Settings,
+            &[
+                (S_NORMAL_EXITS, Section::NormalExits, "first normal exit"),
+                (S_LIMITS, Section::Limits, "first limit"),
+                (S_CGROUPS, Section::Cgroups, "first cgroup"),
+            ],
+        )?;
+        self.string_fields(
+            Section::Settings,
+            &[
+                (S_AUTHOR, true, "author"),
+                (S_VERSION, true, "version"),
+                (S_USAGE, true, "usage"),
+                (S_INSTANCE, false, "instance"),
+                (S_CHROOT, true, "chroot"),
+                (S_CHDIR, true, "chdir"),
+                (S_SETUID, true, "setuid"),
+                (S_SETGID, true, "setgid"),
+                (S_APPARMOR_SWITCH, true, "apparmor switch"),
+            ],
+        )?;
+        let limits = self.sec(Section::Limits);
+        for i in 0..s.count() {
+            let flags_at = s.at(i, S_FLAGS);
+            let flags = self.u32(flags_at);
+            if flags & !SF_KNOWN != 0 {
+                return Err(err(
+                    flags_at,
+                    ErrorKind::BadEnum {
+                        what: "settings flags",
+                        value: u64::from(flags),
+                    },
+                ));
+            }
+            let ranged = |f: usize, bit: u32, lo: i64, hi: i64, what: &'static str| {
+                let at = s.at(i, f);
+                let value = i64::from(self.u32(at) as i32);
+                let ok = if flags & bit != 0 {
+                    (lo..=hi).contains(&value)
+                } else {
+                    value == 0
+                };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(err(at, ErrorKind::ValueOutOfRange { what, value }))
+                }
+            };
+            ranged(S_NICE, SF_NICE, -20, 19, "nice")?;
+            ranged(S_OOM_SCORE, SF_OOM_SCORE, -1000, 1000, "oom score")?;
+            let count_bits = [
+                (S_RESPAWN_COUNT, SF_RESPAWN_COUNT, "respawn limit count"),
+                (
+                    S_RESPAWN_INTERVAL,
+                    SF_RESPAWN_INTERVAL,
+                    "respawn limit interval",
+                ),
+            ];
+            for (f, bit, what) in count_bits {
+                let at = s.at(i, f);
+                if flags & bit == 0 && self.u32(at) != 0 {
+                    return Err(err(
+                        at,
+                        ErrorKind::ValueOutOfRange {
+                            what,
+                            value: i64::from(self.u32(at)),
+                        },
+                    ));
+                }
+            }
+            let umask_at = s.at(i, S_UMASK);
+            let umask = self.u32(umask_at);
+            if umask > 0o777 {
+                return Err(err(
+                    umask_at,
+                    ErrorKind::ValueOutOfRange {
+                        what: "umask",
+                        value: i64::from(umask),
+                    },
+                ));
+            }
+            let e_at = s.at(i, S_EXPECT);
+            self.enum_field(
+                e_at,
+                Expect::from_code(rd8(self.v.bytes, e_at)).is_some(),
+                "expect",
+            )?;
+            let c_at = s.at(i, S_CONSOLE);
+            self.enum_field(
+                c_at,
+                Console::from_code(rd8(self.v.bytes, c_at)).is_some(),
+                "console",
+            )?;
+            self.zero(s.at(i, S_PAD), SETTINGS_SIZE - S_PAD)?;
+            // Limits of one settings record: resources strictly increasing.
+            let (l0, l1) = self
+                .v
+                .children(Section::Settings, i, S_LIMITS, Section::Limits);
+            for k in l0 + 1..l1 {
+                let prev = rd8(self.v.bytes, limits.at(k - 1, L_RESOURCE));
+                if rd8(self.v.bytes, limits.at(k, L_RESOURCE)) <= prev {
+                    return Err(err(
+                        limits.at(k, L_RESOURCE),
+                        ErrorKind::NotSorted {
+                            what: "the limits of a job",
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn processes(&self) -> Result<(), BundleError> {
+        let s = self.sec(Section::Processes);
+        for i in 0..s.count() {
+            let k_at = s.at(i, P_KIND);
+            self.enum_field(
+                k_at,
+                ProcessKind::from_code(rd8(self.v.bytes, k_at)).is_some(),
+                "process kind",
+            )?;
+            let b_at = s.at(i, P_BODY);
+            self.enum_field(b_at, rd8(self.v.bytes, b_at) <= 1, "process body kind")?;
+            let o_at = s.at(i, P_ORIGIN);
+            self.enum_field(o_at, rd8(self.v.bytes, o_at) <= 1, "process origin")?;
+            self.zero(s.at(i, P_PAD), 1)?;
+            let t_at = s.at(i, P_TEXT);
+            self.string_ref(t_at, self.u32(t_at), false, "process text")?;
+        }
+        Ok(())
+    }
+
+    pub fn string_lists(&self) -> Result<(), BundleError> {
+        for (s, what) in [
+            (Section::Env, "env entry"),
+            (Section::Exports, "export entry"),
+            (Section::Emits, "emits entry"),
+        ] {
+            self.string_fields(s, &[(0, false, what)])?;
+        }
+        Ok(())
+    }
+
+    pub fn jobs(&self) -> Result<(), BundleError> {
+        let s = self.sec(Section::Jobs);
+        let n = s.count();
+        if n > limits::MAX_JOBS {
+            return Err(err(
+                H_DIRECTORY + Section::Jobs.index() * DIRECTORY_ENTRY + 4,
+                ErrorKind::LimitExceeded {
+                    what: "the number of jobs",
+                    limit: limits::MAX_JOBS as u64,
+                    found: n as u64,
+                },
+            ));
+        }
+        self.csr(
+            Section::Jobs,
+            &[
+                (J_PROCESSES, Section::Processes, "first process of a job"),
+                (J_ENV, Section::Env, "first env entry of a job"),
+                (J_EXPORTS, Section::Exports, "first export of a job"),
+                (J_EMITS, Section::Emits, "first emits entry of a job"),
+            ],
+        )?;
+        self.string_fields(
+            Section::Jobs,
+            &[
+                (J_NAME, false, "job name"),
+                (J_FILE, false, "job file"),
+                (J_OVERRIDE_FILE, true, "override file"),
+                (J_DESCRIPTION, true, "description"),
+            ],
+        )?;
+        let settings = self.sec(Section::Settings).count();
+        let programs = self.sec(Section::Programs).count();
+        let procs = self.sec(Section::Processes);
+        let mut prev_name = "";
+        for i in 0..n {
+            let at = s.at(i, J_SETTINGS);
+            self.index(at, self.u32(at), settings, "settings of a job")?;
+            let flags_at = s.at(i, J_FLAGS);
+            let flags = self.u32(flags_at);
+            let has_override = self.u32(s.at(i, J_OVERRIDE_FILE)) != NONE;
+            let bad_flags = flags & !JF_KNOWN != 0 || (flags != 0 && !has_override);
+            if bad_flags {
+                return Err(err(
+                    flags_at,
+                    ErrorKind::BadEnum {
+                        what: "job flags",
+                        value: u64::from(flags),
+                    },
+                ));
+            }
+            for (f, line_f, bit) in [
+                (J_START_ON, J_START_ON_LINE, JF_START_ON_IN_OVERRIDE),
+                (J_STOP_ON, J_STOP_ON_LINE, JF_STOP_ON_IN_OVERRIDE),
+            ] {
+                let at = s.at(i, f);
+                let p = self.u32(at);
+                if p == NONE {
+                    let line_at = s.at(i, line_f);
+                    if self.u32(line_at) != 0 || flags & bit != 0 {
+                        return Err(err(line_at, ErrorKind::NonZeroPadding));
+                    }
+                } else {
+                    self.index(at, p, programs, "program of a job")?;
+                }
+            }
+            let (p0, p1) = self
+                .v
+                .children(Section::Jobs, i, J_PROCESSES, Section::Processes);
+            for k in p0..p1 {
+                let o_at = procs.at(k, P_ORIGIN);
+                if rd8(self.v.bytes, o_at) == 1 && !has_override {
+                    return Err(err(
+                        o_at,
+                        ErrorKind::BadEnum {
+                            what: "process origin (the job has no override file)",
+                            value: 1,
+                        },
+                    ));
+                }
+                if k > p0
+                    && rd8(self.v.bytes, procs.at(k, P_KIND))
+                        <= rd8(self.v.bytes, procs.at(k - 1, P_KIND))
+                {
+                    return Err(err(
+                        procs.at(k, P_KIND),
+                        ErrorKind::NotSorted {
+                            what: "the processes of a job",
+                        },
+                    ));
+                }
+            }
+            let here = self.v.string(self.u32(s.at(i, J_NAME)));
+            if i > 0 && prev_name >= here {
+                return Err(err(
+                    s.at(i, J_NAME),
+                    ErrorKind::NotSorted { what: "job names" },
+                ));
+            }
+            prev_name = here;
+        }
+        Ok(())
+    }
+
+    pub fn events(&self) -> Result<(), BundleError> {
+        let s = self.sec(Section::Events);
+        let n = s.count();
+        if n > limits::MAX_EVENTS {
+            return Err(err(
+                H_DIRECTORY + Section::Events.index() * DIRECTORY_ENTRY + 4,
+                ErrorKind::LimitExceeded {
+                    what: "the number of events",
+                    limit: limits::MAX_EVENTS as u64,
+                    found: n as u64,
+                },
+            ));
+        }
+        self.csr(
+            Section::Events,
+            &[(F1, Section::EventRefs, "first reference of an event")],
+        )?;
+        self.string_fields(Section::Events, &[(F0, false, "event name")])?;
+        let mut prev_name = "";
+        for i in 0..n {
+            let (r0, r1) = self.v.children(Section::Events, i, F1, Section::EventRefs);
+            if r0 == r1 {
+                return Err(err(
+                    s.at(i, F1),
+                    ErrorKind::MissingReference {
+                        what: "a job waiting for the event",
+                    },
+                ));
+            }
+            let here = self.v.string(self.u32(s.at(i, F0)));
+            if i > 0 && prev_name >= here {
+                return Err(err(
+                    s.at(i, F0),
+                    ErrorKind::NotSorted {
+                        what: "event names",
+                    },
+                ));
+            }
+            prev_name = here;
+        }
+        Ok(())
+    }
+
+    /// The event index must list, for each event, exactly the (job, start
+    /// on / stop on) pairs whose program mentions the event, in increasing
+    /// order. Walks the jobs in order and consumes each event's list with a
+    /// cursor: linear in the size of the programs and the index.
+    pub fn event_index(&self) -> Result<(), BundleError> {
+        let events = self.sec(Section::Events);
+        let refs = self.sec(Section::EventRefs);
+        let jobs = self.sec(Section::Jobs);
+        let matches = self.sec(Section::Matches);
+        let n_events = events.count();
+        // Distinct events per program, as CSR (`seen` holds program + 1).
+        let n_programs = self.sec(Section::Programs).count();
+        let mut seen = vec![0u32; n_events];
+        let mut program_events: Vec<u32> = Vec::with_capacity(matches.count());
+        let mut program_first: Vec<usize> = Vec::with_capacity(n_programs + 1);
+        for p in 0..n_programs {
+            program_first.push(program_events.len());
+            let (m0, m1) = self.v.children(Section::Programs, p, F1, Section::Matches);
+            for m in m0..m1 {
+                let e = self.u32(matches.at(m, F0));
+                if let Some(mark) = seen.get_mut(e as usize) {
+                    if *mark != p as u32 + 1 {
+                        *mark = p as u32 + 1;
+                        program_events.push(e);
+                    }
+                }
+            }
+        }
+        program_first.push(program_events.len());
+        // Per event: (next reference to consume, end of its references).
+        let mut cursor: Vec<(usize, usize)> = (0..n_events)
+            .map(|e| self.v.children(Section::Events, e, F1, Section::EventRefs))
+            .collect();
+        for j in 0..jobs.count() {
+            for (f, which) in [(J_START_ON, 0), (J_STOP_ON, REF_STOP_ON)] {
+                let p = self.u32(jobs.at(j, f));
+                if p == NONE {
+                    continue;
+                }
+                let expected = (j as u32) << 1 | which;
+                let p = p as usize;
+                let (e0, e1) = (
+                    program_first.get(p).copied().unwrap_or(0),
+                    program_first.get(p + 1).copied().unwrap_or(0),
+                );
+                for &e in program_events.get(e0..e1).unwrap_or_default() {
+                    let e = e as usize;
+                    let Some((c, end)) = cursor.get_mut(e) else {
+                        continue;
+                    };
+                    let end = *end;
+                    let found = (*c < end).then(|| self.u32(refs.at(*c, 0)));
+                    if found != Some(expected) {
+                        let at = if *c < end {
+                            refs.at(*c, 0)
+                        } else {
+                            events.at(e, F1)
+                        };
+                        return Err(err(
+                            at,
+                            ErrorKind::EventIndexMismatch {
+                                event: e as u64,
+                                expected: Some(u64::from(expected)),
+                                found: found.map(u64::from),
+                            },
+                        ));
+                    }
+                    *c += 1;
+                }
+            }
+        }
+        for (e, &(c, end)) in cursor.iter().enumerate() {
+            if c != end {
+                return Err(err(
+                    refs.at(c, 0),
+                    ErrorKind::EventIndexMismatch {
+                        event: e as u64,
+                        expected: None,
+                        found: Some(u64::from(self.u32(refs.at(c, 0)))),
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+}
