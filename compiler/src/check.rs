@@ -44,7 +44,11 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { graph: true, assume_events: Vec::new(), whole_set: false }
+        CheckOptions {
+            graph: true,
+            assume_events: Vec::new(),
+            whole_set: false,
+        }
     }
 }
 
@@ -147,7 +151,9 @@ fn graph_pass(report: &mut Report, options: &CheckOptions) {
             );
         }
     }
-    report.diagnostics.extend(graph::check(&jobs, &graph_options));
+    report
+        .diagnostics
+        .extend(graph::check(&jobs, &graph_options));
     report.jobs = jobs;
     report.jobs.extend(left_out);
     sort_diagnostics(&report.sources, &mut report.diagnostics);

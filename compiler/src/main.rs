@@ -57,12 +57,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn check(args: &CheckArgs) -> Result<ExitCode> {
     if args.explain_events {
         write_stdout(|out| {
-            writeln!(out, "Events a job set may wait on without any job emitting them:")?;
+            writeln!(
+                out,
+                "Events a job set may wait on without any job emitting them:"
+            )?;
             for (event, source) in upc::graph::well_known_events() {
                 writeln!(out, "  {event:<28} {source}")?;
             }
-            writeln!(out, "\nEvery job also emits starting, started, stopping and stopped (JOB=name).")?;
-            writeln!(out, "Declare other outside events with `emits` in a job or with --assume-event NAME.")
+            writeln!(
+                out,
+                "\nEvery job also emits starting, started, stopping and stopped (JOB=name)."
+            )?;
+            writeln!(
+                out,
+                "Declare other outside events with `emits` in a job or with --assume-event NAME."
+            )
         })?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -78,7 +87,12 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     };
-    let shown = Shown { format: args.format, quiet: args.quiet, deny_warnings, color: args.color };
+    let shown = Shown {
+        format: args.format,
+        quiet: args.quiet,
+        deny_warnings,
+        color: args.color,
+    };
     print_report(report, shown)?;
     Ok(status)
 }
@@ -98,7 +112,10 @@ fn print_report(mut report: check::Report, shown: Shown) -> Result<()> {
         report.retain_failing(shown.deny_warnings);
     }
     let format = Format::from(shown.format);
-    let options = Options { summary: !shown.quiet, deny_warnings: shown.deny_warnings };
+    let options = Options {
+        summary: !shown.quiet,
+        deny_warnings: shown.deny_warnings,
+    };
     let color = match (format, shown.color) {
         (Format::Human, ColorWhen::Always) => ColorChoice::Always,
         (Format::Human, ColorWhen::Auto) if io::stdout().is_terminal() && !no_color() => {
@@ -136,20 +153,42 @@ fn build(args: &BuildArgs) -> Result<ExitCode> {
     };
     let report = check::check_paths_with(&args.paths, &options);
     if report.fails(deny_warnings) {
-        let why = if report.errors() > 0 { "errors" } else { "warnings (denied)" };
-        let shown = Shown { format: args.format, quiet: args.quiet, deny_warnings, color: ColorWhen::Auto };
+        let why = if report.errors() > 0 {
+            "errors"
+        } else {
+            "warnings (denied)"
+        };
+        let shown = Shown {
+            format: args.format,
+            quiet: args.quiet,
+            deny_warnings,
+            color: ColorWhen::Auto,
+        };
         print_report(report, shown)?;
-        eprintln!("upc: no bundle written: the job set has {why}; {} is unchanged", args.output.display());
+        eprintln!(
+            "upc: no bundle written: the job set has {why}; {} is unchanged",
+            args.output.display()
+        );
         return Ok(ExitCode::from(EXIT_FAILED));
     }
-    let bytes = upc::build::build(&report.jobs, &report.sources).context("cannot build the bundle")?;
+    let bytes =
+        upc::build::build(&report.jobs, &report.sources).context("cannot build the bundle")?;
     upc::build::write_atomically(&args.output, &bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     let jobs = report.jobs.len();
-    let shown = Shown { format: args.format, quiet: true, deny_warnings, color: ColorWhen::Auto };
+    let shown = Shown {
+        format: args.format,
+        quiet: true,
+        deny_warnings,
+        color: ColorWhen::Auto,
+    };
     print_report(report, shown)?;
     if !args.quiet {
-        eprintln!("upc: wrote {} ({jobs} jobs, {} bytes)", args.output.display(), bytes.len());
+        eprintln!(
+            "upc: wrote {} ({jobs} jobs, {} bytes)",
+            args.output.display(),
+            bytes.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -179,11 +218,19 @@ fn dump(file: &std::path::Path, json: bool) -> Result<ExitCode> {
 }
 
 fn graph(args: &GraphArgs) -> Result<ExitCode> {
-    let options = check::CheckOptions { graph: false, assume_events: Vec::new(), whole_set: false };
+    let options = check::CheckOptions {
+        graph: false,
+        assume_events: Vec::new(),
+        whole_set: false,
+    };
     let report = check::check_paths_with(&args.paths, &options);
     if !report.broken.is_empty() {
         let names: Vec<&str> = report.broken.iter().map(|(n, _)| n.as_str()).collect();
-        eprintln!("upc: note: left out {} job(s) with errors: {}", names.len(), names.join(", "));
+        eprintln!(
+            "upc: note: left out {} job(s) with errors: {}",
+            names.len(),
+            names.join(", ")
+        );
     }
     let jobs: Vec<_> = report
         .jobs
@@ -191,8 +238,10 @@ fn graph(args: &GraphArgs) -> Result<ExitCode> {
         .filter(|j| !report.broken.iter().any(|(n, _)| *n == j.name))
         .cloned()
         .collect();
-    let graph_options =
-        upc::graph::GraphOptions { assume_events: args.assume_events.clone(), excluded_jobs: Vec::new() };
+    let graph_options = upc::graph::GraphOptions {
+        assume_events: args.assume_events.clone(),
+        excluded_jobs: Vec::new(),
+    };
     let graph = upc::graph::EventGraph::build(&jobs, &graph_options);
     let focus = (args.job.is_some() || args.event.is_some()).then(|| upc::graph::Focus {
         job: args.job.clone(),
@@ -206,7 +255,9 @@ fn graph(args: &GraphArgs) -> Result<ExitCode> {
         (false, None | Some(GraphFormat::Dot)) => graph.to_dot(focus.as_ref()),
         (false, Some(GraphFormat::Json)) => pretty(&graph.to_json(focus.as_ref()))?,
         (false, Some(GraphFormat::Svg)) => graph.to_svg(focus.as_ref())?,
-        (false, Some(GraphFormat::Text)) => bail!("the graph is drawn as dot, json or svg; text is for --order"),
+        (false, Some(GraphFormat::Text)) => {
+            bail!("the graph is drawn as dot, json or svg; text is for --order")
+        }
     };
     write_stdout(|out| {
         out.write_all(text.as_bytes())?;

@@ -43,10 +43,19 @@ fn the_same_sources_give_the_same_bytes_wherever_and_in_whatever_order() {
         write(b.path(), name, text);
     }
     let (fa, fb) = (out.path().join("a.bundle"), out.path().join("b.bundle"));
-    assert_eq!(upc(&["build", s(a.path()), "-o", s(&fa)]).status.code(), Some(0));
-    assert_eq!(upc(&["build", s(b.path()), "-o", s(&fb)]).status.code(), Some(0));
+    assert_eq!(
+        upc(&["build", s(a.path()), "-o", s(&fa)]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        upc(&["build", s(b.path()), "-o", s(&fb)]).status.code(),
+        Some(0)
+    );
     let (ba, bb) = (std::fs::read(&fa), std::fs::read(&fb));
-    assert!(ba.is_ok() && ba.as_ref().ok() == bb.as_ref().ok(), "bundles differ");
+    assert!(
+        ba.is_ok() && ba.as_ref().ok() == bb.as_ref().ok(),
+        "bundles differ"
+    );
 }
 
 #[test]
@@ -56,25 +65,54 @@ fn a_job_set_with_an_error_is_refused_and_the_old_bundle_kept() {
         write(src.path(), name, text);
     }
     let file = out.path().join("init.bundle");
-    assert_eq!(upc(&["build", s(src.path()), "-o", s(&file)]).status.code(), Some(0));
+    assert_eq!(
+        upc(&["build", s(src.path()), "-o", s(&file)]).status.code(),
+        Some(0)
+    );
     let good = std::fs::read(&file).unwrap_or_default();
     write(src.path(), "broken.conf", "nice 99\n");
     let refused = upc(&["build", s(src.path()), "-o", s(&file)]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stdout).contains("E0011"));
-    assert_eq!(std::fs::read(&file).unwrap_or_default(), good, "the good bundle was touched");
-    let leftovers: Vec<_> = std::fs::read_dir(out.path()).map(|d| d.flatten().count()).into_iter().collect();
+    assert_eq!(
+        std::fs::read(&file).unwrap_or_default(),
+        good,
+        "the good bundle was touched"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(out.path())
+        .map(|d| d.flatten().count())
+        .into_iter()
+        .collect();
     assert_eq!(leftovers, [1], "a temporary file was left behind");
 }
 
 #[test]
 fn warnings_refuse_the_build_only_when_denied() {
     let (src, out) = (temp(), temp());
-    write(src.path(), "a.conf", "start on startup\nrespawn limit 5 10\nexec /bin/a\n");
+    write(
+        src.path(),
+        "a.conf",
+        "start on startup\nrespawn limit 5 10\nexec /bin/a\n",
+    );
     let file = out.path().join("x.bundle");
-    assert_eq!(upc(&["build", s(src.path()), "-o", s(&file)]).status.code(), Some(0));
+    assert_eq!(
+        upc(&["build", s(src.path()), "-o", s(&file)]).status.code(),
+        Some(0)
+    );
     let denied = out.path().join("y.bundle");
-    assert_eq!(upc(&["build", "--deny", "warnings", s(src.path()), "-o", s(&denied)]).status.code(), Some(1));
+    assert_eq!(
+        upc(&[
+            "build",
+            "--deny",
+            "warnings",
+            s(src.path()),
+            "-o",
+            s(&denied)
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
     assert!(!denied.exists());
 }
 
@@ -85,11 +123,17 @@ fn dump_lists_a_bundle_and_refuses_a_corrupt_one() {
         write(src.path(), name, text);
     }
     let file = out.path().join("init.bundle");
-    assert_eq!(upc(&["build", s(src.path()), "-o", s(&file)]).status.code(), Some(0));
+    assert_eq!(
+        upc(&["build", s(src.path()), "-o", s(&file)]).status.code(),
+        Some(0)
+    );
     let listing = upc(&["dump", s(&file)]);
     assert_eq!(listing.status.code(), Some(0));
     let text = String::from_utf8_lossy(&listing.stdout);
-    assert!(text.contains("job web") && text.contains("started db"), "{text}");
+    assert!(
+        text.contains("job web") && text.contains("started db"),
+        "{text}"
+    );
     let json = upc(&["dump", "--json", s(&file)]);
     assert!(serde_json::from_slice::<serde_json::Value>(&json.stdout).is_ok());
 
@@ -102,5 +146,8 @@ fn dump_lists_a_bundle_and_refuses_a_corrupt_one() {
     let refused = upc(&["dump", s(&corrupt)]);
     assert_eq!(refused.status.code(), Some(1));
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(err.contains("byte"), "the error should name a byte offset: {err}");
+    assert!(
+        err.contains("byte"),
+        "the error should name a byte offset: {err}"
+    );
 }

@@ -22,9 +22,18 @@ fn every_saved_fuzz_crash_now_checks_cleanly() {
         let report = upc::check::check_bytes(Path::new("fuzz.conf"), bytes);
         for d in &report.diagnostics {
             for label in std::iter::once(&d.primary).chain(&d.secondary) {
-                let text = report.sources.get(label.file).map(|f| f.text.as_str()).unwrap_or("");
+                let text = report
+                    .sources
+                    .get(label.file)
+                    .map(|f| f.text.as_str())
+                    .unwrap_or("");
                 let (s, e) = (label.span.start as usize, label.span.end as usize);
-                assert!(s <= e && e <= text.len(), "{}: {} span {s}..{e}", path.display(), d.code.as_str());
+                assert!(
+                    s <= e && e <= text.len(),
+                    "{}: {} span {s}..{e}",
+                    path.display(),
+                    d.code.as_str()
+                );
                 assert!(
                     text.is_char_boundary(s) && text.is_char_boundary(e),
                     "{}: {} span {s}..{e} splits a character",
@@ -35,12 +44,25 @@ fn every_saved_fuzz_crash_now_checks_cleanly() {
         }
         for format in Format::ALL {
             let mut out = NoColor::new(Vec::new());
-            let options = Options { summary: true, deny_warnings: false };
-            let rendered =
-                render::render(format, &report.sources, &report.diagnostics, report.summary(), options, &mut out);
+            let options = Options {
+                summary: true,
+                deny_warnings: false,
+            };
+            let rendered = render::render(
+                format,
+                &report.sources,
+                &report.diagnostics,
+                report.summary(),
+                options,
+                &mut out,
+            );
             assert!(rendered.is_ok(), "{}: {format} failed", path.display());
         }
         replayed += 1;
     }
-    assert!(replayed >= 2, "expected the saved reproducers in {}", dir.display());
+    assert!(
+        replayed >= 2,
+        "expected the saved reproducers in {}",
+        dir.display()
+    );
 }

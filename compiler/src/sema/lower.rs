@@ -19,10 +19,10 @@ use super::ir::{
 };
 use super::repetition::{self, Slot};
 use super::signals::signal_names;
-use crate::suggest;
 use super::values::{self, Invalid};
 use super::warnings::{self, Facts};
 use super::Part;
+use crate::suggest;
 
 /// The name of a cgroup when the stanza gives none (job-language.md 6.24).
 pub const DEFAULT_CGROUP_NAME: &str = "$UPSTART_CGROUP";

@@ -82,10 +82,21 @@ fn precedence_warning(parent: &Binary, inner: &Binary, file: FileId) -> Diagnost
         Code::AmbiguousPrecedence,
         file,
         parent.op_span,
-        format!("`{}` and `{}` mixed without parentheses", inner.op.as_str(), parent.op.as_str()),
+        format!(
+            "`{}` and `{}` mixed without parentheses",
+            inner.op.as_str(),
+            parent.op.as_str()
+        ),
     )
-    .with_label(format!("this `{}` applies to everything before it", parent.op.as_str()))
-    .with_secondary(file, inner.op_span, format!("this `{}` is grouped first", inner.op.as_str()))
+    .with_label(format!(
+        "this `{}` applies to everything before it",
+        parent.op.as_str()
+    ))
+    .with_secondary(
+        file,
+        inner.op_span,
+        format!("this `{}` is grouped first", inner.op.as_str()),
+    )
     .with_note("`and` and `or` have equal precedence in Upstart and group from left to right");
     // Spelling the grouping out helps for a short expression; for a huge
     // one it would be unreadable (and quadratic over many warnings).

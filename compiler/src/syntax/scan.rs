@@ -398,7 +398,11 @@ fn shared_indent<'a>(mut lines: impl Iterator<Item = &'a str>) -> &'a str {
     let blanks = first.len() - first.trim_start_matches([' ', '\t', '\r']).len();
     let mut prefix = first.get(..blanks).unwrap_or("");
     for line in lines {
-        let common = prefix.bytes().zip(line.bytes()).take_while(|(a, b)| a == b).count();
+        let common = prefix
+            .bytes()
+            .zip(line.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
         prefix = prefix.get(..common).unwrap_or("");
     }
     prefix

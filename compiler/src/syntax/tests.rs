@@ -257,7 +257,10 @@ fn a_blank_before_a_multibyte_escape_gets_a_valid_span() {
     let text = "exec a \\é\n";
     let parsed = parse(FileId(0), text);
     let d = parsed.diagnostics.first().map(|d| d.primary.span);
-    assert!(d.is_some_and(|s| text.is_char_boundary(s.end as usize)), "{d:?}");
+    assert!(
+        d.is_some_and(|s| text.is_char_boundary(s.end as usize)),
+        "{d:?}"
+    );
 }
 
 #[test]
