@@ -112,10 +112,8 @@ fn single<E: Elem>(p: &[E], pi: usize, c: Option<E>) -> Option<usize> {
     let q = *p.get(pi)?;
     match q.to_char() {
         '?' => Some(pi + 1),
-        '\\' => match p.get(pi + 1) {
-            Some(&q) => (q == c).then_some(pi + 2),
-            None => c.is('\\').then_some(pi + 1),
-        },
+        // A trailing backslash never matches (glibc: "trailing \\ loses").
+        '\\' => p.get(pi + 1).and_then(|&q| (q == c).then_some(pi + 2)),
         '[' => match bracket(p, pi + 1, c) {
             Some((matched, next)) => matched.then_some(next),
             // No closing `]`: the `[` is literal.
@@ -281,6 +279,25 @@ fn skeleton(pattern: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The compiler's matcher must answer exactly as the runtime's
+        /// (upc-bundle's, byte-wise as PID 1 in the C locale) on ASCII,
+        /// or upc would judge events the runtime matches differently.
+        #[test]
+        fn agrees_with_the_runtime_matcher(
+            pattern in "[a-c*?\\\\\\[\\]!^:-]{0,8}",
+            text in "[a-c*?\\\\\\[\\]!^:-]{0,8}",
+        ) {
+            prop_assert_eq!(
+                fnmatch(&pattern, &text),
+                upc_bundle::glob::fnmatch(pattern.as_bytes(), text.as_bytes()),
+                "pattern {:?} text {:?}", pattern, text
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -166,6 +166,24 @@ impl Scanner<'_> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The checks' expansion must agree with the runtime's (upc-bundle,
+        /// used for `stop on` patterns): same text when both succeed, and
+        /// failing on the same inputs.
+        #[test]
+        fn agrees_with_the_runtime_expansion(text in "[$a-cA-C{}:+_ -]{0,12}") {
+            let env = ["A=1", "B=", "C=x y"];
+            let lookup = |name: &str| {
+                env.iter().find_map(|e| e.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_owned()))
+            };
+            let ours = expand(&text, &lookup).ok();
+            let runtime = upc_bundle::expand::expand(&text, &env);
+            prop_assert_eq!(ours, runtime, "text {:?}", text);
+        }
+    }
+
     use super::*;
 
     /// The environment of Upstart's own expansion tests.
