@@ -213,10 +213,7 @@ pub fn job_spec(job: &JobClass, sources: &SourceMap) -> Result<b::JobSpec, Build
         .limits
         .iter()
         .map(|(resource, (soft, hard))| {
-            let resource = b::Resource::ALL
-                .into_iter()
-                .find(|r| r.name() == resource.name())
-                .ok_or_else(|| value_error(job, format!("limit {}", resource.name())))?;
+            let resource = *resource;
             let value = |v: &LimitValue| match v {
                 LimitValue::Unlimited => None,
                 LimitValue::Value(n) => Some(*n),

@@ -207,13 +207,7 @@ fn dump(file: &std::path::Path, json: bool) -> Result<ExitCode> {
     } else {
         upc::dump::dump_text(&bundle)
     };
-    write_stdout(|out| {
-        out.write_all(text.as_bytes())?;
-        if !text.ends_with('\n') {
-            writeln!(out)?;
-        }
-        Ok(())
-    })?;
+    print_text(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -259,14 +253,19 @@ fn graph(args: &GraphArgs) -> Result<ExitCode> {
             bail!("the graph is drawn as dot, json or svg; text is for --order")
         }
     };
+    print_text(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a text to stdout, ending it with a newline if it has none.
+fn print_text(text: &str) -> Result<()> {
     write_stdout(|out| {
         out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
             writeln!(out)?;
         }
         Ok(())
-    })?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn pretty(value: &serde_json::Value) -> Result<String> {
@@ -300,14 +299,7 @@ fn explain(code: Option<&str>) -> Result<ExitCode> {
             None => bail!("unknown diagnostic code `{code}`; `upc explain` lists them all"),
         }
     };
-    write_stdout(|out| {
-        let text = found.info().explanation;
-        out.write_all(text.as_bytes())?;
-        if !text.ends_with('\n') {
-            writeln!(out)?;
-        }
-        Ok(())
-    })?;
+    print_text(found.info().explanation)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -116,56 +116,9 @@ pub enum LimitValue {
     Value(u64),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Resource {
-    As,
-    Core,
-    Cpu,
-    Data,
-    Fsize,
-    Memlock,
-    Msgqueue,
-    Nice,
-    Nofile,
-    Nproc,
-    Rss,
-    Rtprio,
-    Sigpending,
-    Stack,
-}
-
-impl Resource {
-    pub const ALL: [(Resource, &'static str); 14] = [
-        (Resource::As, "as"),
-        (Resource::Core, "core"),
-        (Resource::Cpu, "cpu"),
-        (Resource::Data, "data"),
-        (Resource::Fsize, "fsize"),
-        (Resource::Memlock, "memlock"),
-        (Resource::Msgqueue, "msgqueue"),
-        (Resource::Nice, "nice"),
-        (Resource::Nofile, "nofile"),
-        (Resource::Nproc, "nproc"),
-        (Resource::Rss, "rss"),
-        (Resource::Rtprio, "rtprio"),
-        (Resource::Sigpending, "sigpending"),
-        (Resource::Stack, "stack"),
-    ];
-
-    pub fn from_name(name: &str) -> Option<Resource> {
-        Resource::ALL
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(r, _)| *r)
-    }
-
-    pub fn name(self) -> &'static str {
-        Resource::ALL
-            .iter()
-            .find(|(r, _)| *r == self)
-            .map_or("?", |(_, n)| n)
-    }
-}
+/// The `limit` resources: the runtime format's own enum, so the compiler
+/// and the bundle can never disagree on the list.
+pub use upc_bundle::model::Resource;
 
 /// One `cgroup` controller with its names and settings (job-language.md 6.24).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -480,7 +480,7 @@ impl Lowerer {
     fn limit(&mut self, fx: &FileCx<'_>, resource: &Word, soft: &Word, hard: &Word) {
         let res = Resource::from_name(&resource.value);
         if res.is_none() {
-            let names: Vec<&str> = Resource::ALL.iter().map(|&(_, n)| n).collect();
+            let names: Vec<&str> = Resource::ALL.iter().map(|r| r.name()).collect();
             self.diags.push(
                 Diagnostic::new(
                     Code::UnknownStanza,

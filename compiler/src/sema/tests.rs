@@ -477,7 +477,7 @@ fn oom_legacy_value_is_scaled_to_a_score() {
 
 #[test]
 fn every_resource_is_read() {
-    for (resource, name) in Resource::ALL {
+    for (resource, name) in Resource::ALL.map(|r| (r, r.name())) {
         let c = accepted(&format!("limit {name} 10 20\n"));
         assert_eq!(
             c.limits.get(&resource),

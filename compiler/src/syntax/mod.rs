@@ -180,7 +180,7 @@ fn explain(
             )
             .with_label(format!("expected {what}"));
             if expects("resource") {
-                let names: Vec<&str> = Resource::ALL.iter().map(|(_, n)| *n).collect();
+                let names: Vec<&str> = Resource::ALL.iter().map(|r| r.name()).collect();
                 return Some(d.with_help(suggest::help(found, &names)));
             }
             match suggest::closest(found, SECOND_LEVEL.iter().copied().filter(|n| expects(n))) {

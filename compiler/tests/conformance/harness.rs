@@ -285,7 +285,7 @@ pub fn props(class: &JobClass) -> BTreeMap<String, String> {
     put("umask", format!("{:04o}", class.umask));
     put("nice", opt_num(class.nice));
     put("oom_score_adj", opt_num(class.oom_score));
-    for (r, name) in Resource::ALL {
+    for (r, name) in Resource::ALL.map(|r| (r, r.name())) {
         let v = class.limits.get(&r).map_or_else(
             || NONE.to_string(),
             |(soft, hard)| format!("({}, {})", limit_value(*soft), limit_value(*hard)),

@@ -329,6 +329,11 @@ impl Resource {
         self as u8
     }
 
+    /// The resource a `limit` stanza names (`nofile`), if any.
+    pub fn from_name(name: &str) -> Option<Resource> {
+        Resource::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     pub fn from_code(code: u8) -> Option<Resource> {
         Resource::ALL.get(usize::from(code)).copied()
     }
