@@ -29,16 +29,9 @@ pub enum Command {
     /// Check job files and directories of job files
     #[command(long_about = CHECK_ABOUT, after_help = CHECK_AFTER)]
     Check(CheckArgs),
-    /// Explain a diagnostic code (or list every code)
-    Explain {
-        /// A code such as E0006, or its name (unknown-stanza)
-        code: Option<String>,
-    },
-    /// Print a shell completion script to stdout
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    /// Show the event graph of a job set (dot, json, svg) or its boot order
+    #[command(long_about = GRAPH_ABOUT)]
+    Graph(GraphArgs),
     /// Check a job set and write its bundle (refuses when there is any error)
     #[command(long_about = BUILD_ABOUT)]
     Build(BuildArgs),
@@ -51,9 +44,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show the event graph of a job set (dot, json, svg) or its boot order
-    #[command(long_about = GRAPH_ABOUT)]
-    Graph(GraphArgs),
+    /// Explain a diagnostic code (or list every code)
+    Explain {
+        /// A code such as E0006, or its name (unknown-stanza)
+        code: Option<String>,
+    },
+    /// Print a shell completion script to stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Print the man page (roff) to stdout
     Man,
 }
