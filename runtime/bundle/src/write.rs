@@ -85,6 +85,11 @@ pub fn write_with(spec: &BundleSpec, options: WriteOptions) -> Result<Vec<u8>, W
     limit("the number of jobs", limits::MAX_JOBS, jobs.len())?;
     let mut w = Tables::default();
     let compiler_version = w.strings.intern(&spec.compiler_version);
+    // Job names first, in order: the reader's sortedness check then walks
+    // the string data sequentially instead of all over it.
+    for job in &jobs {
+        w.strings.intern(&job.name);
+    }
     for (index, job) in jobs.iter().enumerate() {
         w.job(index as u32, job)?;
     }
