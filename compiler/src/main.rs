@@ -194,7 +194,15 @@ fn build(args: &BuildArgs) -> Result<ExitCode> {
 }
 
 fn dump(file: &std::path::Path, json: bool) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // `load` refuses a file larger than any bundle before reading it.
+    let bytes = match upc_bundle::load(file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            eprintln!("upc: {}: not a valid bundle: {e}", file.display());
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
     let bundle = match upc_bundle::validate(&bytes) {
         Ok(bundle) => bundle,
         Err(e) => {
