@@ -76,22 +76,9 @@ pub struct Condition {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Expect {
-    #[default]
-    None,
-    Stop,
-    Daemon,
-    Fork,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Console {
-    None,
-    Output,
-    Owner,
-    Log,
-}
+/// `expect` and `console` modes: the runtime format's own enums, as for
+/// [`Resource`], so compiler and bundle share one definition.
+pub use upc_bundle::model::{Console, Expect};
 
 /// `respawn limit`: `None` means unlimited (Upstart stores 0 for that).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
