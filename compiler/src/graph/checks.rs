@@ -407,27 +407,16 @@ fn contains(outer: &Leaf<'_>, inner: &Leaf<'_>) -> bool {
 /// Whether one event could match both leaves. Unsure (a `$VAR`, which
 /// depends on the instance) counts as "no".
 fn overlap(a: &Leaf<'_>, b: &Leaf<'_>) -> bool {
-    let event = a.m.event.value.as_str();
-    let mut slots: HashMap<String, Vec<Constraint<'_>>> = HashMap::new();
-    for leaf in [a, b] {
-        let mut pos = 0;
-        for arg in &leaf.m.args {
-            if arg.value.contains('$') {
-                return false;
-            }
-            let (key, negated) = match &arg.kind {
-                ArgKind::Positional => {
-                    pos += 1;
-                    (slot(event, pos - 1), false)
-                }
-                ArgKind::Equals(k) => (k.clone(), false),
-                ArgKind::NotEquals(k) => (k.clone(), true),
-            };
-            slots.entry(key).or_default().push(Constraint {
-                pattern: &arg.value,
-                negated,
-            });
-        }
+    if [a, b]
+        .iter()
+        .any(|leaf| leaf.m.args.iter().any(|arg| arg.value.contains('$')))
+    {
+        return false;
+    }
+    // Callers compare leaves of the same event, so their slots line up.
+    let mut slots = constraints(a);
+    for (key, more) in constraints(b) {
+        slots.entry(key).or_default().extend(more);
     }
     slots.values().all(|c| can_overlap(c))
 }
