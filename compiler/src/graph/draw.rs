@@ -170,6 +170,26 @@ impl<'b, 'a> Builder<'b, 'a> {
         }
     }
 
+    /// A non-blocking edge from the event's node (created with `source` as
+    /// its origin) to `target`.
+    fn plain_edge(
+        &mut self,
+        event: &str,
+        source: &'static str,
+        target: NodeIndex,
+        kind: EdgeKind,
+        args: Vec<String>,
+    ) {
+        let from = self.event_node(event, source);
+        let edge = GraphEdge {
+            kind,
+            event: event.to_owned(),
+            args,
+            blocking: false,
+        };
+        self.graph.add_edge(from, target, edge);
+    }
+
     fn leaf(&mut self, l: u32, target: NodeIndex, kind: EdgeKind) {
         let model = self.model;
         let Some(leaf) = model.leaf(l) else { return };
@@ -253,32 +273,8 @@ impl<'b, 'a> Builder<'b, 'a> {
                     },
                 );
             }
-            LeafKind::Outside(o) => {
-                let from = self.event_node(&event, o.source());
-                self.graph.add_edge(
-                    from,
-                    target,
-                    GraphEdge {
-                        kind,
-                        event,
-                        args: all_args,
-                        blocking: false,
-                    },
-                );
-            }
-            LeafKind::Unknown => {
-                let from = self.event_node(&event, "unknown");
-                self.graph.add_edge(
-                    from,
-                    target,
-                    GraphEdge {
-                        kind,
-                        event,
-                        args: all_args,
-                        blocking: false,
-                    },
-                );
-            }
+            LeafKind::Outside(o) => self.plain_edge(&event, o.source(), target, kind, all_args),
+            LeafKind::Unknown => self.plain_edge(&event, "unknown", target, kind, all_args),
         }
     }
 }
