@@ -33,6 +33,18 @@ fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
 }
 
+/// JOBS in a source directory, built into `init.bundle` in an output one.
+fn built_job_set() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let (src, out) = (temp(), temp());
+    for (name, text) in JOBS {
+        write(src.path(), name, text);
+    }
+    let file = out.path().join("init.bundle");
+    let built = upc(&["build", s(src.path()), "-o", s(&file)]);
+    assert_eq!(built.status.code(), Some(0));
+    (src, out, file)
+}
+
 #[test]
 fn the_same_sources_give_the_same_bytes_wherever_and_in_whatever_order() {
     let (a, b, out) = (temp(), temp(), temp());
@@ -60,15 +72,7 @@ fn the_same_sources_give_the_same_bytes_wherever_and_in_whatever_order() {
 
 #[test]
 fn a_job_set_with_an_error_is_refused_and_the_old_bundle_kept() {
-    let (src, out) = (temp(), temp());
-    for (name, text) in JOBS {
-        write(src.path(), name, text);
-    }
-    let file = out.path().join("init.bundle");
-    assert_eq!(
-        upc(&["build", s(src.path()), "-o", s(&file)]).status.code(),
-        Some(0)
-    );
+    let (src, out, file) = built_job_set();
     let good = std::fs::read(&file).unwrap_or_default();
     write(src.path(), "broken.conf", "nice 99\n");
     let refused = upc(&["build", s(src.path()), "-o", s(&file)]);
@@ -118,15 +122,7 @@ fn warnings_refuse_the_build_only_when_denied() {
 
 #[test]
 fn dump_lists_a_bundle_and_refuses_a_corrupt_one() {
-    let (src, out) = (temp(), temp());
-    for (name, text) in JOBS {
-        write(src.path(), name, text);
-    }
-    let file = out.path().join("init.bundle");
-    assert_eq!(
-        upc(&["build", s(src.path()), "-o", s(&file)]).status.code(),
-        Some(0)
-    );
+    let (src, out, file) = built_job_set();
     let listing = upc(&["dump", s(&file)]);
     assert_eq!(listing.status.code(), Some(0));
     let text = String::from_utf8_lossy(&listing.stdout);
