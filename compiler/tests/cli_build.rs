@@ -122,7 +122,7 @@ fn warnings_refuse_the_build_only_when_denied() {
 
 #[test]
 fn dump_lists_a_bundle_and_refuses_a_corrupt_one() {
-    let (src, out, file) = built_job_set();
+    let (_src, out, file) = built_job_set();
     let listing = upc(&["dump", s(&file)]);
     assert_eq!(listing.status.code(), Some(0));
     let text = String::from_utf8_lossy(&listing.stdout);
