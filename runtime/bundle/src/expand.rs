@@ -13,9 +13,41 @@
 use crate::limits::MAX_EXPANSION_DEPTH;
 use crate::program::split_entry;
 
+/// Why an expansion failed; `Display` gives Upstart's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpandError {
+    /// `Unknown parameter: NAME`.
+    UnknownParameter(String),
+    /// `Expected operator`.
+    ExpectedOperator,
+    /// `Mismatched braces`.
+    MismatchedBraces,
+    /// A name part that is not a variable name (`${a b}`), or nesting
+    /// deeper than the limit.
+    IllegalParameter,
+}
+
+impl std::fmt::Display for ExpandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpandError::UnknownParameter(name) => write!(f, "Unknown parameter: {name}"),
+            ExpandError::ExpectedOperator => f.write_str("Expected operator"),
+            ExpandError::MismatchedBraces => f.write_str("Mismatched braces"),
+            ExpandError::IllegalParameter => f.write_str("Illegal parameter"),
+        }
+    }
+}
+
+impl std::error::Error for ExpandError {}
+
 /// Expands `text` against `env` (`KEY=VALUE` entries; the first entry with
-/// a key wins).
+/// a key wins); `None` on any error.
 pub fn expand<V: AsRef<str>>(text: &str, env: &[V]) -> Option<String> {
+    try_expand(text, env).ok()
+}
+
+/// [`expand`] with the reason for a failure.
+pub fn try_expand<V: AsRef<str>>(text: &str, env: &[V]) -> Result<String, ExpandError> {
     let lookup = |name: &[u8]| {
         env.iter()
             .map(|e| split_entry(e.as_ref()))
@@ -28,7 +60,8 @@ pub fn expand<V: AsRef<str>>(text: &str, env: &[V]) -> Option<String> {
         lookup: &lookup,
     };
     let out = s.until(b"", 0)?;
-    String::from_utf8(out).ok()
+    // Only whole UTF-8 sequences are copied or substituted.
+    String::from_utf8(out).map_err(|_| ExpandError::IllegalParameter)
 }
 
 struct Scanner<'a> {
@@ -52,7 +85,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// Expands up to the first byte in `stop` (not consumed) or the end.
-    fn until(&mut self, stop: &[u8], depth: usize) -> Option<Vec<u8>> {
+    fn lookup(&self, name: &[u8]) -> Result<&'a [u8], ExpandError> {
+        (self.lookup)(name).ok_or_else(|| {
+            ExpandError::UnknownParameter(String::from_utf8_lossy(name).into_owned())
+        })
+    }
+
+    fn until(&mut self, stop: &[u8], depth: usize) -> Result<Vec<u8>, ExpandError> {
         let mut out = Vec::new();
         while let Some(c) = self.peek() {
             if stop.contains(&c) {
@@ -69,8 +108,8 @@ impl<'a> Scanner<'a> {
                     while matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'_') {
                         self.pos += 1;
                     }
-                    let name = self.src.get(start..self.pos)?;
-                    out.extend_from_slice((self.lookup)(name)?);
+                    let name = self.src.get(start..self.pos).unwrap_or_default();
+                    out.extend_from_slice(self.lookup(name)?);
                 }
                 Some(b'{') if self.peek_at(1) == Some(b'}') => {
                     self.pos += 2;
@@ -78,7 +117,7 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'{') => {
                     if depth >= MAX_EXPANSION_DEPTH {
-                        return None;
+                        return Err(ExpandError::IllegalParameter);
                     }
                     self.pos += 1;
                     let value = self.braced(depth + 1)?;
@@ -87,14 +126,17 @@ impl<'a> Scanner<'a> {
                 _ => out.push(b'$'),
             }
         }
-        Some(out)
+        Ok(out)
     }
 
     /// The rest of `${...}` after the `{`.
-    fn braced(&mut self, depth: usize) -> Option<Vec<u8>> {
+    fn braced(&mut self, depth: usize) -> Result<Vec<u8>, ExpandError> {
         let name = self.until(b"}:-+", depth)?;
+        if self.peek().is_none() {
+            return Err(ExpandError::MismatchedBraces);
+        }
         if !is_name(&name) {
-            return None;
+            return Err(ExpandError::IllegalParameter);
         }
         // (ignore_empty, is_default); None = plain reference.
         let op = match (self.peek(), self.peek_at(1)) {
@@ -103,19 +145,19 @@ impl<'a> Scanner<'a> {
             (Some(b'-'), _) => Some((false, true)),
             (Some(b'+'), _) => Some((false, false)),
             (Some(b'}') | None, _) => None,
-            _ => return None,
+            _ => return Err(ExpandError::ExpectedOperator),
         };
         if let Some((ignore_empty, _)) = op {
             self.pos += if ignore_empty { 2 } else { 1 };
         }
         let arg = self.until(b"}", depth)?;
         if self.peek() != Some(b'}') {
-            return None;
+            return Err(ExpandError::MismatchedBraces);
         }
         self.pos += 1;
         let value = (self.lookup)(&name);
-        Some(match op {
-            None => value?.to_vec(),
+        Ok(match op {
+            None => self.lookup(&name)?.to_vec(),
             Some((ignore_empty, is_default)) => {
                 let usable = value.filter(|v| !(ignore_empty && v.is_empty()));
                 match (usable, is_default) {
@@ -179,6 +221,15 @@ mod tests {
         ] {
             assert_eq!(expand(bad, &ENV), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn errors_carry_upstarts_messages() {
+        let msg = |t: &str| try_expand(t, &ENV).map_err(|e| e.to_string());
+        assert_eq!(msg("$TIPPLE"), Err("Unknown parameter: TIPPLE".into()));
+        assert_eq!(msg("${$FOO:!$BAR test"), Err("Expected operator".into()));
+        assert_eq!(msg("${$FOO:-$BAR test"), Err("Mismatched braces".into()));
+        assert_eq!(msg("${FOO"), Err("Mismatched braces".into()));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod lz4;
 pub mod model;
 pub mod program;
 pub mod read;
+pub mod signals;
 #[doc(hidden)]
 mod tables;
 #[doc(hidden)]
@@ -31,7 +32,7 @@ pub mod write;
 pub use error::{BundleError, ErrorKind, ProgramError};
 pub use model::*;
 pub use program::{EventRef, Handled, OperatorState, Program};
-pub use read::{load, validate, ValidatedBundle};
+pub use read::{load, validate, validate_owned, ValidatedBundle};
 pub use view::{Condition, IndexedEvent, Job, ProcessView, Which};
 pub use write::{write, write_with, WriteError, WriteOptions};
 

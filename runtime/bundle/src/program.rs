@@ -340,11 +340,11 @@ impl<'b> MatchView<'b> {
         let sec = b.sec(Section::Args);
         let (a0, a1) = b.children(Section::Matches, self.index, F1, Section::Args);
         (a0..a1).map(move |k| {
-            let kind = rd8(b.bytes, sec.at(k, A_KIND));
+            let kind = rd8(&b.bytes, sec.at(k, A_KIND));
             ArgView {
-                key: b.opt_string(rd32(b.bytes, sec.at(k, A_KEY))),
+                key: b.opt_string(rd32(&b.bytes, sec.at(k, A_KEY))),
                 negated: kind == 2,
-                pattern: b.string(rd32(b.bytes, sec.at(k, A_PATTERN))),
+                pattern: b.string(rd32(&b.bytes, sec.at(k, A_PATTERN))),
             }
         })
     }

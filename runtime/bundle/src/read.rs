@@ -66,7 +66,7 @@ impl Sec {
 /// bundle stores them compressed) and none can fail.
 #[derive(Debug, Clone)]
 pub struct ValidatedBundle<'a> {
-    pub(crate) bytes: &'a [u8],
+    pub(crate) bytes: Cow<'a, [u8]>,
     pub(crate) strings: Cow<'a, str>,
     pub(crate) secs: [Sec; SECTION_COUNT],
     pub(crate) max_stack_depth: usize,
@@ -127,7 +127,7 @@ pub fn load(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 pub fn validate(bytes: &[u8]) -> Result<ValidatedBundle<'_>, BundleError> {
     let secs = check_header(bytes)?;
     let mut v = ValidatedBundle {
-        bytes,
+        bytes: Cow::Borrowed(bytes),
         strings: Cow::Borrowed(""),
         secs,
         max_stack_depth: 0,
@@ -153,6 +153,34 @@ pub fn validate(bytes: &[u8]) -> Result<ValidatedBundle<'_>, BundleError> {
     c.event_index()?;
     v.max_stack_depth = max_depth;
     Ok(v)
+}
+
+/// Validates a bundle the caller hands over, and keeps it: the result
+/// borrows nothing, so a runtime can hold it as long as it likes (and hold
+/// several generations across a configuration reload).
+pub fn validate_owned(bytes: Vec<u8>) -> Result<ValidatedBundle<'static>, BundleError> {
+    let (strings, secs, max_stack_depth) = {
+        let v = validate(&bytes)?;
+        (v.strings.into_owned(), v.secs, v.max_stack_depth)
+    };
+    Ok(ValidatedBundle {
+        bytes: Cow::Owned(bytes),
+        strings: Cow::Owned(strings),
+        secs,
+        max_stack_depth,
+    })
+}
+
+impl ValidatedBundle<'_> {
+    /// A copy that borrows nothing.
+    pub fn into_owned(self) -> ValidatedBundle<'static> {
+        ValidatedBundle {
+            bytes: Cow::Owned(self.bytes.into_owned()),
+            strings: Cow::Owned(self.strings.into_owned()),
+            secs: self.secs,
+            max_stack_depth: self.max_stack_depth,
+        }
+    }
 }
 
 fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {

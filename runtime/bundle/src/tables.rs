@@ -21,7 +21,7 @@ impl Checker<'_, '_> {
     }
 
     fn u32(&self, at: usize) -> u32 {
-        rd32(self.v.bytes, at)
+        rd32(&self.v.bytes, at)
     }
 
     fn n_strings(&self) -> usize {
@@ -144,21 +144,21 @@ impl Checker<'_, '_> {
                 at,
                 ErrorKind::BadEnum {
                     what,
-                    value: u64::from(rd8(self.v.bytes, at)),
+                    value: u64::from(rd8(&self.v.bytes, at)),
                 },
             ))
         }
     }
 
     fn zero(&self, from: usize, len: usize) -> Result<(), BundleError> {
-        check_zero(self.v.bytes, from, from + len)
+        check_zero(&self.v.bytes, from, from + len)
     }
 
     pub fn args(&self) -> Result<(), BundleError> {
         let s = self.sec(Section::Args);
         for i in 0..s.count() {
             let kind_at = s.at(i, A_KIND);
-            let kind = rd8(self.v.bytes, kind_at);
+            let kind = rd8(&self.v.bytes, kind_at);
             self.enum_field(kind_at, kind <= 2, "argument kind")?;
             self.zero(s.at(i, A_PAD), 3)?;
             let key_at = s.at(i, A_KEY);
@@ -318,11 +318,11 @@ impl Checker<'_, '_> {
             let r_at = s.at(i, L_RESOURCE);
             self.enum_field(
                 r_at,
-                Resource::from_code(rd8(self.v.bytes, r_at)).is_some(),
+                Resource::from_code(rd8(&self.v.bytes, r_at)).is_some(),
                 "limit resource",
             )?;
             let f_at = s.at(i, L_FLAGS);
-            let flags = rd8(self.v.bytes, f_at);
+            let flags = rd8(&self.v.bytes, f_at);
             self.enum_field(
                 f_at,
                 flags <= (LF_SOFT_UNLIMITED | LF_HARD_UNLIMITED),
@@ -426,13 +426,13 @@ impl Checker<'_, '_> {
             let e_at = s.at(i, S_EXPECT);
             self.enum_field(
                 e_at,
-                Expect::from_code(rd8(self.v.bytes, e_at)).is_some(),
+                Expect::from_code(rd8(&self.v.bytes, e_at)).is_some(),
                 "expect",
             )?;
             let c_at = s.at(i, S_CONSOLE);
             self.enum_field(
                 c_at,
-                Console::from_code(rd8(self.v.bytes, c_at)).is_some(),
+                Console::from_code(rd8(&self.v.bytes, c_at)).is_some(),
                 "console",
             )?;
             self.zero(s.at(i, S_PAD), SETTINGS_SIZE - S_PAD)?;
@@ -441,8 +441,8 @@ impl Checker<'_, '_> {
                 .v
                 .children(Section::Settings, i, S_LIMITS, Section::Limits);
             for k in l0 + 1..l1 {
-                let prev = rd8(self.v.bytes, limits.at(k - 1, L_RESOURCE));
-                if rd8(self.v.bytes, limits.at(k, L_RESOURCE)) <= prev {
+                let prev = rd8(&self.v.bytes, limits.at(k - 1, L_RESOURCE));
+                if rd8(&self.v.bytes, limits.at(k, L_RESOURCE)) <= prev {
                     return Err(err(
                         limits.at(k, L_RESOURCE),
                         ErrorKind::NotSorted {
@@ -461,13 +461,13 @@ impl Checker<'_, '_> {
             let k_at = s.at(i, P_KIND);
             self.enum_field(
                 k_at,
-                ProcessKind::from_code(rd8(self.v.bytes, k_at)).is_some(),
+                ProcessKind::from_code(rd8(&self.v.bytes, k_at)).is_some(),
                 "process kind",
             )?;
             let b_at = s.at(i, P_BODY);
-            self.enum_field(b_at, rd8(self.v.bytes, b_at) <= 1, "process body kind")?;
+            self.enum_field(b_at, rd8(&self.v.bytes, b_at) <= 1, "process body kind")?;
             let o_at = s.at(i, P_ORIGIN);
-            self.enum_field(o_at, rd8(self.v.bytes, o_at) <= 1, "process origin")?;
+            self.enum_field(o_at, rd8(&self.v.bytes, o_at) <= 1, "process origin")?;
             self.zero(s.at(i, P_PAD), 1)?;
             let t_at = s.at(i, P_TEXT);
             self.string_ref(t_at, self.u32(t_at), false, "process text")?;
@@ -557,7 +557,7 @@ impl Checker<'_, '_> {
                 .children(Section::Jobs, i, J_PROCESSES, Section::Processes);
             for k in p0..p1 {
                 let o_at = procs.at(k, P_ORIGIN);
-                if rd8(self.v.bytes, o_at) == 1 && !has_override {
+                if rd8(&self.v.bytes, o_at) == 1 && !has_override {
                     return Err(err(
                         o_at,
                         ErrorKind::BadEnum {
@@ -567,8 +567,8 @@ impl Checker<'_, '_> {
                     ));
                 }
                 if k > p0
-                    && rd8(self.v.bytes, procs.at(k, P_KIND))
-                        <= rd8(self.v.bytes, procs.at(k - 1, P_KIND))
+                    && rd8(&self.v.bytes, procs.at(k, P_KIND))
+                        <= rd8(&self.v.bytes, procs.at(k - 1, P_KIND))
                 {
                     return Err(err(
                         procs.at(k, P_KIND),

@@ -16,11 +16,11 @@ impl<'a> ValidatedBundle<'a> {
     }
 
     pub(crate) fn field(&self, s: Section, i: usize, f: usize) -> u32 {
-        rd32(self.bytes, self.sec(s).at(i, f))
+        rd32(&self.bytes, self.sec(s).at(i, f))
     }
 
     pub(crate) fn byte(&self, s: Section, i: usize, f: usize) -> u8 {
-        rd8(self.bytes, self.sec(s).at(i, f))
+        rd8(&self.bytes, self.sec(s).at(i, f))
     }
 
     /// The children of record `i` of `parent` in `child` (CSR column `f`).
@@ -56,7 +56,7 @@ impl<'a> ValidatedBundle<'a> {
         };
         let start = match i {
             0 => 0,
-            _ => rd32(self.bytes, at - 4),
+            _ => rd32(&self.bytes, at - 4),
         };
         self.strings.get(start as usize..end as usize).unwrap_or("")
     }
@@ -78,16 +78,16 @@ impl<'a> ValidatedBundle<'a> {
     }
 
     /// The raw bytes that were validated.
-    pub fn bytes(&self) -> &'a [u8] {
-        self.bytes
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     pub fn format_version(&self) -> u32 {
-        rd32(self.bytes, H_VERSION)
+        rd32(&self.bytes, H_VERSION)
     }
 
     pub fn flags(&self) -> u32 {
-        rd32(self.bytes, H_FLAGS)
+        rd32(&self.bytes, H_FLAGS)
     }
 
     /// Whether the string data is stored LZ4-compressed.
@@ -96,7 +96,7 @@ impl<'a> ValidatedBundle<'a> {
     }
 
     pub fn checksum(&self) -> u64 {
-        rd64(self.bytes, H_CHECKSUM)
+        rd64(&self.bytes, H_CHECKSUM)
     }
 
     pub fn source_digest(&self) -> [u8; 32] {
@@ -108,7 +108,7 @@ impl<'a> ValidatedBundle<'a> {
     }
 
     pub fn compiler_version(&self) -> &str {
-        self.string(rd32(self.bytes, H_COMPILER_VERSION))
+        self.string(rd32(&self.bytes, H_COMPILER_VERSION))
     }
 
     /// Number of distinct strings, and their total size (uncompressed).
@@ -246,7 +246,7 @@ impl<'b> IndexedEvent<'b> {
         let refs = b.sec(Section::EventRefs);
         b.range(Section::Events, self.index, F1, Section::EventRefs)
             .map(move |k| {
-                let r = rd32(b.bytes, refs.at(k, 0));
+                let r = rd32(&b.bytes, refs.at(k, 0));
                 let which = if r & REF_STOP_ON != 0 {
                     Which::StopOn
                 } else {
@@ -285,7 +285,7 @@ impl<'b> Job<'b> {
         let b = self.b;
         let sec = b.sec(child);
         b.range(Section::Jobs, self.index, f, child)
-            .map(move |k| b.string(rd32(b.bytes, sec.at(k, 0))))
+            .map(move |k| b.string(rd32(&b.bytes, sec.at(k, 0))))
     }
 
     /// Position in name order.
@@ -410,7 +410,7 @@ impl<'b> Job<'b> {
 
     pub fn kill_timeout(&self) -> u64 {
         rd64(
-            self.b.bytes,
+            &self.b.bytes,
             self.b
                 .sec(Section::Settings)
                 .at(self.settings_index(), S_KILL_TIMEOUT),
@@ -443,7 +443,7 @@ impl<'b> Job<'b> {
             S_NORMAL_EXITS,
             Section::NormalExits,
         )
-        .map(move |k| rd64(b.bytes, sec.at(k, 0)) as i64)
+        .map(move |k| rd64(&b.bytes, sec.at(k, 0)) as i64)
     }
 
     pub fn limits(&self) -> impl ExactSizeIterator<Item = LimitSpec> + 'b {
@@ -456,10 +456,11 @@ impl<'b> Job<'b> {
             Section::Limits,
         )
         .map(move |k| {
-            let flags = rd8(b.bytes, sec.at(k, L_FLAGS));
-            let value = |f: usize, bit: u8| (flags & bit == 0).then(|| rd64(b.bytes, sec.at(k, f)));
+            let flags = rd8(&b.bytes, sec.at(k, L_FLAGS));
+            let value =
+                |f: usize, bit: u8| (flags & bit == 0).then(|| rd64(&b.bytes, sec.at(k, f)));
             LimitSpec {
-                resource: Resource::from_code(rd8(b.bytes, sec.at(k, L_RESOURCE)))
+                resource: Resource::from_code(rd8(&b.bytes, sec.at(k, L_RESOURCE)))
                     .unwrap_or(Resource::As),
                 soft: value(L_SOFT, LF_SOFT_UNLIMITED),
                 hard: value(L_HARD, LF_HARD_UNLIMITED),

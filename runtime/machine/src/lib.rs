@@ -1,11 +1,309 @@
 //! `upc-machine`: Upstart's event and job state machine as a pure library.
 //!
-//! It makes no system call, reads no clock and draws no random number: the
-//! driver feeds it stimuli with the time and drains the actions it returns.
-//! The machine itself is built by the state-machine issue; this crate exists
-//! now so the dependency arrows (`upc` -> `upc-machine` -> `upc-bundle`) are
-//! fixed from the first commit.
+//! It makes no system call, reads no clock and draws no random number. The
+//! driver (`upinit`, or the compiler's simulator) hands it stimuli with the
+//! time ([`Machine::handle`]), drains the actions it produces
+//! ([`Machine::poll_action`]) and asks when it next needs to be woken
+//! ([`Machine::poll_timeout`]). The one synchronous call out is
+//! [`Spawner::spawn`]: Upstart forks inside its state transitions and
+//! knows the pid at once, and so must the machine, or the order of its
+//! records would differ from Upstart's.
+//!
+//! The rules are runtime-semantics.md's, module by module:
+//! - [`instance`]: the state table (§3.2) and the per-instance record;
+//! - `job`: goal and state changes, job events and blocking (§3–§5, §7);
+//! - `events`: the event queue and matching against the classes (§6);
+//! - `process`: process exits, spawn failures, `expect`, kill timers
+//!   (§8, §12, §14);
+//! - `control`: control requests (control.md);
+//! - `class`: loading a bundle, and reloading one (§15).
+//!
+//! Nothing here panics on any stimulus: a stimulus that does not fit the
+//! state (a stale pid, an exit for a process that is not running) is
+//! ignored with a trace record.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod class;
+mod control;
+pub mod env;
+mod events;
+pub mod instance;
+mod job;
+mod process;
+mod status;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::rc::Rc;
+
+pub use types::*;
+pub use upc_bundle::{Job, ValidatedBundle};
+
+use class::{Class, Generation};
+use events::Event;
+use instance::Instance;
 
 /// The bundle format this machine understands.
 pub const BUNDLE_FORMAT: u32 = upc_bundle::FORMAT_VERSION;
+
+/// Starts processes for the machine. `upinit` forks; the simulator hands
+/// out made-up pids.
+pub trait Spawner {
+    /// Starts `spawn` and returns its pid. A failure in the child (exec,
+    /// user, limits, ...) is reported later as [`Stimulus::SpawnFailed`];
+    /// a temporary failure of fork itself is retried by the driver, as
+    /// Upstart does, so there is always a pid.
+    fn spawn(&mut self, spawn: &Spawn) -> u32;
+}
+
+/// How the machine runs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// A session init (`--user`): `set-env` and friends are allowed. PID 1
+    /// refuses them.
+    pub session: bool,
+    /// The global job environment table at start (PATH and TERM from init's
+    /// own environment).
+    pub global_env: Vec<String>,
+    /// Init's own environment, where `env NAME` without a value looks.
+    pub init_env: Vec<String>,
+    /// Record [`TraceRecord`]s (tests, the simulator, `upinit --debug`).
+    pub trace: bool,
+    /// The order in which classes react to one event: these names first,
+    /// in this order, then the rest by name. Upstart's order is its hash
+    /// table's, which nothing specifies; name order is ours.
+    pub class_order: Vec<String>,
+}
+
+/// The event/job machine (see the crate documentation).
+pub struct Machine<S: Spawner> {
+    /// Starts processes; public so a driver or a test can look at its own
+    /// spawner between steps.
+    pub spawner: S,
+    config: Config,
+    now: Millis,
+    generations: Vec<Generation>,
+    classes: BTreeMap<ClassId, Class>,
+    /// Name -> the class registered under it.
+    registered: BTreeMap<String, ClassId>,
+    /// Name -> the newer class waiting for the registered one to become
+    /// idle; `None`: the name was deleted.
+    pending: BTreeMap<String, Option<ClassId>>,
+    next_class: u32,
+    instances: BTreeMap<InstanceId, Instance>,
+    next_instance: u64,
+    events: BTreeMap<EventId, Event>,
+    next_event: u64,
+    /// pid -> the slot it fills (main, pre-start, ...).
+    pids: HashMap<u32, ProcRef>,
+    /// Kill timers: (deadline, instance).
+    deadlines: BTreeSet<(Millis, InstanceId)>,
+    global_env: Vec<String>,
+    actions: VecDeque<Action>,
+    /// Requests answered during this step; their status lines are taken
+    /// once the step is over (an instance that finished no longer exists,
+    /// as `initctl` then sees it).
+    replies: Vec<(RequestId, PendingReply)>,
+    trace: Vec<TraceRecord>,
+}
+
+/// A reply decided during a step, rendered at its end.
+enum PendingReply {
+    Ready(Reply),
+    /// The status line of this instance (or `JOB stop/waiting` when it is
+    /// gone).
+    Status {
+        job: String,
+        instance: String,
+    },
+}
+
+/// A read-only view of one instance, for drivers and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceInfo {
+    pub id: InstanceId,
+    pub class: ClassId,
+    pub job: String,
+    pub name: String,
+    pub goal: Goal,
+    pub state: State,
+    /// Every process slot with a pid, in slot order.
+    pub processes: Vec<(ProcessKind, u32)>,
+    pub env: Vec<String>,
+}
+
+impl<S: Spawner> Machine<S> {
+    /// A machine with `bundle`'s job classes registered and nothing
+    /// running. Nothing happens until the driver emits `startup`.
+    pub fn new(bundle: ValidatedBundle<'static>, config: Config, spawner: S) -> Machine<S> {
+        let mut m = Machine {
+            spawner,
+            global_env: config.global_env.clone(),
+            config,
+            now: 0,
+            generations: Vec::new(),
+            classes: BTreeMap::new(),
+            registered: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            next_class: 0,
+            instances: BTreeMap::new(),
+            next_instance: 1,
+            events: BTreeMap::new(),
+            next_event: 1,
+            pids: HashMap::new(),
+            deadlines: BTreeSet::new(),
+            actions: VecDeque::new(),
+            replies: Vec::new(),
+            trace: Vec::new(),
+        };
+        m.load(Rc::new(bundle));
+        m
+    }
+
+    /// Feeds one stimulus at time `now`, then runs the event queue until
+    /// nothing more can happen without a new stimulus.
+    pub fn handle(&mut self, now: Millis, stimulus: Stimulus) {
+        self.now = self.now.max(now);
+        match stimulus {
+            Stimulus::SpawnFailed { pid, reason } => self.spawn_failed(pid, &reason),
+            Stimulus::ExecConfirmed { pid } => self.exec_confirmed(pid),
+            Stimulus::Exited { pid, status } => self.exited(pid, status),
+            Stimulus::Stopped { pid } => self.stopped(pid),
+            Stimulus::Forked { pid, child } => self.forked(pid, child),
+            Stimulus::Execed { pid } => self.execed(pid),
+            Stimulus::Timeout => self.timeout(),
+            Stimulus::Request { id, request } => self.request(id, request),
+        }
+        self.settle();
+    }
+
+    /// Queues an event of init's own (`startup`, a signal's event), which
+    /// nobody waits for.
+    pub fn emit(&mut self, now: Millis, name: &str, env: Vec<String>) {
+        self.now = self.now.max(now);
+        self.new_event(name.to_owned(), env, None);
+        self.settle();
+    }
+
+    /// Replaces the job set (a configuration reload, runtime-semantics.md
+    /// §15): a class with running instances keeps its old definition until
+    /// its last instance stops.
+    pub fn reload(&mut self, now: Millis, bundle: ValidatedBundle<'static>) {
+        self.now = self.now.max(now);
+        self.load(Rc::new(bundle));
+        self.settle();
+    }
+
+    /// The next action for the driver, in the order they were decided.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When the driver must send [`Stimulus::Timeout`] (a kill timeout).
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.deadlines.first().map(|&(t, _)| t)
+    }
+
+    /// Drains the trace recorded so far (empty unless [`Config::trace`]).
+    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// The settings of a class (for a driver about to spawn one of its
+    /// processes).
+    pub fn class_view(&self, class: ClassId) -> Option<Job<'_>> {
+        let c = self.classes.get(&class)?;
+        c.bundle.job(c.index)
+    }
+
+    /// Every instance, in creation order.
+    pub fn instances(&self) -> Vec<InstanceInfo> {
+        self.instances.values().map(|i| self.info(i)).collect()
+    }
+
+    /// The instance with this id, if it still exists.
+    pub fn instance(&self, id: InstanceId) -> Option<InstanceInfo> {
+        self.instances.get(&id).map(|i| self.info(i))
+    }
+
+    /// The names of the registered classes, in name order.
+    pub fn class_names(&self) -> impl Iterator<Item = &str> {
+        self.registered.keys().map(String::as_str)
+    }
+
+    /// How many events are queued or being handled.
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The ids, names and blocker counts of the live events (for tests and
+    /// debugging).
+    pub fn live_events(&self) -> Vec<(EventId, String, u32)> {
+        self.events
+            .values()
+            .map(|e| (e.id, e.name.clone(), e.blockers))
+            .collect()
+    }
+
+    /// The global job environment table.
+    pub fn global_env(&self) -> &[String] {
+        &self.global_env
+    }
+
+    fn info(&self, i: &Instance) -> InstanceInfo {
+        InstanceInfo {
+            id: i.id,
+            class: i.class,
+            job: self.class_name(i.class).to_owned(),
+            name: i.name.clone(),
+            goal: i.goal,
+            state: i.state,
+            processes: i.processes(),
+            env: i.env.clone(),
+        }
+    }
+
+    fn class_name(&self, class: ClassId) -> &str {
+        self.classes.get(&class).map_or("", |c| c.name.as_str())
+    }
+
+    /// Runs the event queue to rest, then renders the step's replies.
+    fn settle(&mut self) {
+        self.poll_events();
+        for (id, reply) in std::mem::take(&mut self.replies) {
+            let reply = match reply {
+                PendingReply::Ready(r) => r,
+                PendingReply::Status { job, instance } => {
+                    Ok(Output::Status(vec![self.status_of(&job, &instance)]))
+                }
+            };
+            let ok = reply.is_ok();
+            self.record(|| TraceKind::Reply { id, ok });
+            self.actions.push_back(Action::Reply { id, reply });
+        }
+    }
+
+    fn record(&mut self, kind: impl FnOnce() -> TraceKind) {
+        if self.config.trace {
+            let t = self.now;
+            self.trace.push(TraceRecord { t, kind: kind() });
+        }
+    }
+
+    fn log(&mut self, level: LogLevel, text: String) {
+        if self.config.trace {
+            self.trace.push(TraceRecord {
+                t: self.now,
+                kind: TraceKind::Log {
+                    level,
+                    text: text.clone(),
+                },
+            });
+        }
+        self.actions.push_back(Action::Log { level, text });
+    }
+
+    fn reply(&mut self, id: RequestId, reply: Reply) {
+        self.replies.push((id, PendingReply::Ready(reply)));
+    }
+}

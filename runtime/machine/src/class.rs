@@ -1,0 +1,323 @@
+//! Job classes: loading a bundle, the registration rule, and what happens
+//! to a class replaced or deleted by a reload (runtime-semantics.md §15).
+//!
+//! A class is one job of one bundle generation. Each name has exactly one
+//! registered class; a newer definition of a name whose class still has
+//! instances waits in `pending` until the last instance is back in
+//! `waiting`, and only then takes over (with the partial `start on`
+//! matches of the old one, so no event is lost).
+
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use upc_bundle::{EventRef, Expect, OperatorState, Program, ValidatedBundle};
+
+use crate::types::*;
+use crate::{Machine, Spawner};
+
+/// One loaded bundle: job index -> the registered class made from it. The
+/// classes own the bundle; once none is left it is freed.
+pub struct Generation {
+    pub bundle: Weak<ValidatedBundle<'static>>,
+    pub classes: Vec<Option<ClassId>>,
+    /// How many entries of `classes` are set.
+    pub live: usize,
+}
+
+/// A job class, with the settings the machine consults cached.
+pub struct Class {
+    pub name: String,
+    pub bundle: Rc<ValidatedBundle<'static>>,
+    pub generation: usize,
+    pub index: usize,
+    pub start_on: Option<usize>,
+    pub stop_on: Option<usize>,
+    /// The class's `start on` match state and the event each true match
+    /// holds.
+    pub start_state: OperatorState,
+    pub start_held: Vec<Option<EventId>>,
+    /// Instance name -> instance.
+    pub instances: BTreeMap<String, InstanceId>,
+    /// Rank in [`crate::Config::class_order`] (`u32::MAX` if unlisted).
+    pub rank: u32,
+    pub task: bool,
+    pub respawn: bool,
+    pub respawn_limit: u32,
+    pub respawn_interval: u32,
+    pub normal_exit: Vec<i64>,
+    pub kill_signal: i32,
+    pub kill_timeout_ms: u64,
+    pub reload_signal: i32,
+    pub expect: Expect,
+    pub instance_template: String,
+    pub env: Vec<String>,
+    pub export: Vec<String>,
+    pub usage: Option<String>,
+    /// Which process slots are defined, in [`ProcessKind::ALL`] order.
+    pub defined: [bool; 6],
+}
+
+impl Class {
+    fn new(
+        bundle: &Rc<ValidatedBundle<'static>>,
+        generation: usize,
+        index: usize,
+        rank: u32,
+    ) -> Option<Class> {
+        let job = bundle.job(index)?;
+        let mut defined = [false; 6];
+        for p in job.processes() {
+            if let Some(d) = defined.get_mut(usize::from(p.kind().code())) {
+                *d = true;
+            }
+        }
+        let start_on = job.start_on().map(|c| c.program_index);
+        let start_state = job
+            .start_on()
+            .map(|c| c.program.new_state())
+            .unwrap_or_default();
+        Some(Class {
+            name: job.name().to_owned(),
+            bundle: Rc::clone(bundle),
+            generation,
+            index,
+            start_held: vec![None; start_state.values().len()],
+            start_state,
+            start_on,
+            stop_on: job.stop_on().map(|c| c.program_index),
+            instances: BTreeMap::new(),
+            rank,
+            task: job.task(),
+            respawn: job.respawn(),
+            // `None` is `respawn limit unlimited`: no runaway detection.
+            respawn_limit: job.respawn_count().unwrap_or(0),
+            respawn_interval: job.respawn_interval().unwrap_or(0),
+            normal_exit: job.normal_exit().collect(),
+            kill_signal: job.kill_signal(),
+            kill_timeout_ms: job.kill_timeout().saturating_mul(1000),
+            reload_signal: job.reload_signal(),
+            expect: job.expect(),
+            instance_template: job.instance().to_owned(),
+            env: job.env().map(str::to_owned).collect(),
+            export: job.export().map(str::to_owned).collect(),
+            usage: job.usage().map(str::to_owned),
+            defined,
+        })
+    }
+
+    pub fn defines(&self, kind: ProcessKind) -> bool {
+        self.defined
+            .get(usize::from(kind.code()))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    pub fn stop_program(&self) -> Option<Program<'_>> {
+        self.bundle.program(self.stop_on?)
+    }
+
+    /// A fresh `stop on` state for a new instance.
+    pub fn new_stop_state(&self) -> OperatorState {
+        self.stop_program()
+            .map(|p| p.new_state())
+            .unwrap_or_default()
+    }
+}
+
+impl<S: Spawner> Machine<S> {
+    /// Adds a bundle generation and registers its classes by the rule.
+    pub(crate) fn load(&mut self, bundle: Rc<ValidatedBundle<'static>>) {
+        let generation = self.generations.len();
+        let count = bundle.job_count();
+        self.generations.push(Generation {
+            bundle: Rc::downgrade(&bundle),
+            classes: vec![None; count],
+            live: 0,
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        for index in 0..count {
+            let id = ClassId(self.next_class);
+            let rank = bundle
+                .job(index)
+                .and_then(|j| self.config.class_order.iter().position(|n| n == j.name()))
+                .map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX));
+            let Some(class) = Class::new(&bundle, generation, index, rank) else {
+                continue;
+            };
+            self.next_class += 1;
+            let name = class.name.clone();
+            seen.insert(name.clone());
+            self.classes.insert(id, class);
+            match self.registered.get(&name).copied() {
+                Some(old) if self.has_instances(old) => {
+                    if let Some(Some(stale)) = self.pending.insert(name, Some(id)) {
+                        self.classes.remove(&stale);
+                    }
+                }
+                Some(old) => self.replace(old, id),
+                None => self.register(id),
+            }
+        }
+        let gone: Vec<ClassId> = self
+            .registered
+            .iter()
+            .filter(|(name, _)| !seen.contains(*name))
+            .map(|(_, &id)| id)
+            .collect();
+        for old in gone {
+            if self.has_instances(old) {
+                let name = self.class_name(old).to_owned();
+                if let Some(Some(stale)) = self.pending.insert(name, None) {
+                    self.classes.remove(&stale);
+                }
+            } else {
+                self.unregister(old);
+                self.classes.remove(&old);
+            }
+        }
+    }
+
+    fn has_instances(&self, class: ClassId) -> bool {
+        self.classes
+            .get(&class)
+            .is_some_and(|c| !c.instances.is_empty())
+    }
+
+    fn register(&mut self, id: ClassId) {
+        let Some(c) = self.classes.get(&id) else {
+            return;
+        };
+        let (name, generation, index) = (c.name.clone(), c.generation, c.index);
+        self.registered.insert(name, id);
+        if let Some(g) = self.generations.get_mut(generation) {
+            if let Some(slot) = g.classes.get_mut(index) {
+                *slot = Some(id);
+                g.live += 1;
+            }
+        }
+    }
+
+    fn unregister(&mut self, id: ClassId) {
+        self.release_start_holds(id);
+        let Some(c) = self.classes.get(&id) else {
+            return;
+        };
+        let (name, generation, index) = (c.name.clone(), c.generation, c.index);
+        if self.registered.get(&name) == Some(&id) {
+            self.registered.remove(&name);
+        }
+        if let Some(g) = self.generations.get_mut(generation) {
+            if let Some(slot) = g.classes.get_mut(index) {
+                if slot.take().is_some() {
+                    g.live -= 1;
+                }
+            }
+        }
+    }
+
+    /// `new` takes over from the idle `old`, inheriting the events `old`'s
+    /// partial `start on` matches hold.
+    fn replace(&mut self, old: ClassId, new: ClassId) {
+        let held: Vec<EventId> = self
+            .classes
+            .get(&old)
+            .map(|c| c.start_held.iter().flatten().copied().collect())
+            .unwrap_or_default();
+        self.unregister(old);
+        self.classes.remove(&old);
+        self.register(new);
+        for event in held {
+            self.offer_to_start_on(new, event);
+        }
+    }
+
+    /// Offers a held event to a class's `start on` matches that are still
+    /// false; each that it satisfies holds it.
+    fn offer_to_start_on(&mut self, class: ClassId, event: EventId) {
+        let Some(e) = self.events.get(&event) else {
+            return;
+        };
+        let (name, env) = (e.name.clone(), e.env.clone());
+        let Some(c) = self.classes.get_mut(&class) else {
+            return;
+        };
+        let bundle = Rc::clone(&c.bundle);
+        let Some(program) = c.start_on.and_then(|p| bundle.program(p)) else {
+            return;
+        };
+        let ev = EventRef {
+            name: &name,
+            env: &env,
+        };
+        let handled = program.handle(&mut c.start_state, ev, &[] as &[&str]);
+        for k in &handled.newly_true {
+            if let Some(slot) = c.start_held.get_mut(*k) {
+                *slot = Some(event);
+            }
+        }
+        let holds = handled.newly_true.len();
+        if let Some(e) = self.events.get_mut(&event) {
+            e.blockers += u32::try_from(holds).unwrap_or(u32::MAX);
+        }
+    }
+
+    /// A class whose last instance has gone: a pending replacement takes
+    /// over, a deleted class goes.
+    pub(crate) fn reconsider(&mut self, class: ClassId) {
+        if self.has_instances(class) {
+            return;
+        }
+        let name = self.class_name(class).to_owned();
+        if self.registered.get(&name) != Some(&class) {
+            return;
+        }
+        match self.pending.remove(&name) {
+            Some(Some(new)) => self.replace(class, new),
+            Some(None) => {
+                self.unregister(class);
+                self.classes.remove(&class);
+            }
+            None => {}
+        }
+    }
+
+    /// Resets a class's `start on`, releasing the events it held.
+    pub(crate) fn release_start_holds(&mut self, class: ClassId) {
+        let Some(c) = self.classes.get_mut(&class) else {
+            return;
+        };
+        let held: Vec<EventId> = c.start_held.iter_mut().filter_map(Option::take).collect();
+        let bundle = Rc::clone(&c.bundle);
+        if let Some(p) = c.start_on.and_then(|p| bundle.program(p)) {
+            p.reset(&mut c.start_state);
+        }
+        for e in held {
+            self.unblock_event(e, false);
+        }
+    }
+
+    /// The registered class of a name.
+    pub(crate) fn find_class(&self, name: &str) -> Option<ClassId> {
+        self.registered.get(name).copied()
+    }
+
+    /// Global table + class `env` stanzas (§9.2 steps 1 and 2).
+    pub(crate) fn class_env(&self, class: ClassId) -> Vec<String> {
+        let mut env = self.global_env.clone();
+        if let Some(c) = self.classes.get(&class) {
+            for entry in &c.env {
+                if entry.contains('=') {
+                    crate::env::set(&mut env, entry.clone());
+                } else {
+                    match crate::env::get(&self.config.init_env, entry) {
+                        Some(v) => crate::env::set(&mut env, format!("{entry}={v}")),
+                        None => {
+                            crate::env::unset(&mut env, entry);
+                        }
+                    }
+                }
+            }
+        }
+        env
+    }
+}

@@ -1,0 +1,408 @@
+//! The event queue and the matching of one event against the job classes
+//! (runtime-semantics.md §6).
+//!
+//! Events live in a map ordered by id, which is their creation order; one
+//! pass visits them in that order, handles the pending ones (events created
+//! meanwhile get their turn in the same pass) and finishes those nobody
+//! blocks any more. Passes repeat while something finished, as Upstart's
+//! main loop does.
+
+use std::ops::Bound;
+use std::rc::Rc;
+
+use upc_bundle::EventRef;
+
+use crate::instance::Blocked;
+use crate::types::*;
+use crate::{env, Machine, Spawner};
+
+/// No single step handles more events than this: a job set that feeds
+/// itself events for ever (a job restarted by its own `stopped` event, with
+/// no process to wait for) must not hang the machine. What is left is
+/// handled at the next stimulus.
+pub const MAX_EVENTS_PER_STEP: usize = 1 << 22;
+
+pub struct Event {
+    pub id: EventId,
+    pub name: String,
+    pub env: Vec<String>,
+    pub handling: bool,
+    /// How many matches and instances hold it.
+    pub blockers: u32,
+    pub failed: bool,
+    /// What to tell when it finishes.
+    pub waiters: Vec<Waiter>,
+    /// The instance whose state change emitted it (for the trace).
+    pub emitter: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiter {
+    /// An instance in `starting`/`stopping` waiting for its own event.
+    Job(InstanceId),
+    /// An `emit` request made with wait.
+    Request(RequestId),
+}
+
+impl<S: Spawner> Machine<S> {
+    pub(crate) fn new_event(
+        &mut self,
+        name: String,
+        env: Vec<String>,
+        emitter: Option<(String, String)>,
+    ) -> EventId {
+        let id = EventId(self.next_event);
+        self.next_event += 1;
+        self.events.insert(
+            id,
+            Event {
+                id,
+                name,
+                env,
+                handling: false,
+                blockers: 0,
+                failed: false,
+                waiters: Vec::new(),
+                emitter,
+            },
+        );
+        id
+    }
+
+    /// Runs the queue until no event can be handled or finished.
+    pub(crate) fn poll_events(&mut self) {
+        let mut handled = 0usize;
+        loop {
+            let mut finished_any = false;
+            let mut cursor = EventId(0);
+            while let Some(id) = self
+                .events
+                .range((Bound::Excluded(cursor), Bound::Unbounded))
+                .next()
+                .map(|(&id, _)| id)
+            {
+                cursor = id;
+                let Some(e) = self.events.get_mut(&id) else {
+                    continue;
+                };
+                if !e.handling {
+                    if handled >= MAX_EVENTS_PER_STEP {
+                        self.log(
+                            LogLevel::Error,
+                            format!("event loop did not settle after {handled} events"),
+                        );
+                        return;
+                    }
+                    handled += 1;
+                    e.handling = true;
+                    self.handle_event(id);
+                }
+                if self.events.get(&id).is_some_and(|e| e.blockers == 0) {
+                    self.finish_event(id);
+                    finished_any = true;
+                }
+            }
+            if !finished_any {
+                return;
+            }
+        }
+    }
+
+    /// Offers one event to every class that mentions it: `stop on` of its
+    /// instances first, then `start on` (§6.2).
+    fn handle_event(&mut self, id: EventId) {
+        let Some(e) = self.events.get(&id) else {
+            return;
+        };
+        let (name, event_env) = (e.name.clone(), e.env.clone());
+        let emitter = e.emitter.clone();
+        self.record(|| TraceKind::Event {
+            id,
+            name: name.clone(),
+            env: event_env.clone(),
+            emitter,
+        });
+        for class in self.candidates(&name) {
+            self.match_stop_on(class, id, &name, &event_env);
+            if !self.match_start_on(class, id, &name, &event_env) {
+                // Upstart abandons the event for every remaining class when
+                // an instance name cannot be expanded (a defect, kept).
+                break;
+            }
+        }
+    }
+
+    /// The registered classes whose conditions mention `name`, in the order
+    /// they react.
+    fn candidates(&self, name: &str) -> Vec<ClassId> {
+        let mut out: Vec<ClassId> = Vec::new();
+        let mut sources = 0;
+        for g in self.generations.iter().filter(|g| g.live > 0) {
+            let Some(bundle) = g.bundle.upgrade() else {
+                continue;
+            };
+            let Some(indexed) = bundle.find_event(name) else {
+                continue;
+            };
+            sources += 1;
+            for (job, _) in indexed.jobs() {
+                if let Some(Some(c)) = g.classes.get(job) {
+                    if out.last() != Some(c) {
+                        out.push(*c);
+                    }
+                }
+            }
+        }
+        if sources > 1 || !self.config.class_order.is_empty() {
+            let key = |c: &ClassId| {
+                self.classes
+                    .get(c)
+                    .map(|c| (c.rank, c.name.as_str()))
+                    .unwrap_or((u32::MAX, ""))
+            };
+            out.sort_by(|a, b| key(a).cmp(&key(b)));
+            out.dedup();
+        }
+        out
+    }
+
+    fn match_stop_on(&mut self, class: ClassId, id: EventId, name: &str, event_env: &[String]) {
+        let Some(c) = self.classes.get(&class) else {
+            return;
+        };
+        let bundle = Rc::clone(&c.bundle);
+        let Some(program) = c.stop_on.and_then(|p| bundle.program(p)) else {
+            return;
+        };
+        let instances: Vec<InstanceId> = c.instances.values().copied().collect();
+        let event = EventRef {
+            name,
+            env: event_env,
+        };
+        for iid in instances {
+            let Some(inst) = self.instances.get_mut(&iid) else {
+                continue;
+            };
+            let handled = program.handle(&mut inst.stop_on, event, &inst.env);
+            for &k in &handled.newly_true {
+                if let Some(slot) = inst.stop_held.get_mut(k) {
+                    *slot = Some(id);
+                }
+            }
+            let stopping = inst.goal == Goal::Stop;
+            let held = inst.stop_held.clone();
+            let contributing = program.contributing(&inst.stop_on);
+            self.block_event(id, handled.newly_true.len());
+            if !handled.satisfied {
+                continue;
+            }
+            if !stopping {
+                let (mut stop_env, events) = self.collect(&held, &contributing);
+                stop_env.push(format!("UPSTART_STOP_EVENTS={}", self.names(&events)));
+                if let Some(inst) = self.instances.get_mut(&iid) {
+                    inst.stop_env = stop_env;
+                }
+                self.job_finished(iid, false);
+                self.hold_events(iid, &events);
+                self.change_goal(iid, Goal::Stop, Cause::Event(id));
+            }
+            self.release_stop_holds(iid);
+        }
+    }
+
+    /// Returns false when the event must not be offered to further classes.
+    fn match_start_on(
+        &mut self,
+        class: ClassId,
+        id: EventId,
+        name: &str,
+        event_env: &[String],
+    ) -> bool {
+        let Some(c) = self.classes.get_mut(&class) else {
+            return true;
+        };
+        let bundle = Rc::clone(&c.bundle);
+        let Some(program) = c.start_on.and_then(|p| bundle.program(p)) else {
+            return true;
+        };
+        let event = EventRef {
+            name,
+            env: event_env,
+        };
+        let handled = program.handle(&mut c.start_state, event, &[] as &[&str]);
+        for &k in &handled.newly_true {
+            if let Some(slot) = c.start_held.get_mut(k) {
+                *slot = Some(id);
+            }
+        }
+        let held = c.start_held.clone();
+        let template = c.instance_template.clone();
+        let class_name = c.name.clone();
+        let contributing = if handled.satisfied {
+            program.contributing(&c.start_state)
+        } else {
+            Vec::new()
+        };
+        self.block_event(id, handled.newly_true.len());
+        if !handled.newly_true.is_empty() {
+            self.record(|| TraceKind::Hold {
+                event: id,
+                job: class_name.clone(),
+                instance: String::new(),
+            });
+        }
+        if !handled.satisfied {
+            return true;
+        }
+        let mut start_env = self.class_env(class);
+        let (collected, events) = self.collect(&held, &contributing);
+        for entry in collected {
+            env::set(&mut start_env, entry);
+        }
+        env::set(
+            &mut start_env,
+            format!("UPSTART_EVENTS={}", self.names(&events)),
+        );
+        let instance = match upc_bundle::expand::try_expand(&template, &start_env) {
+            Ok(name) => name,
+            Err(e) => {
+                self.log(
+                    LogLevel::Warn,
+                    format!("{class_name}: Failed to obtain {class_name} instance: {e}"),
+                );
+                self.release_start_holds(class);
+                return false;
+            }
+        };
+        let iid = self.find_or_create(class, &instance);
+        if self
+            .instances
+            .get(&iid)
+            .is_some_and(|i| i.goal != Goal::Start)
+        {
+            if let Some(inst) = self.instances.get_mut(&iid) {
+                inst.start_env = Some(start_env);
+            }
+            self.job_finished(iid, false);
+            self.hold_events(iid, &events);
+            self.change_goal(iid, Goal::Start, Cause::Event(id));
+        }
+        self.release_start_holds(class);
+        true
+    }
+
+    /// The environment of the contributing matches' events, merged in
+    /// order, and those events (§6.5).
+    fn collect(
+        &self,
+        held: &[Option<EventId>],
+        contributing: &[usize],
+    ) -> (Vec<String>, Vec<EventId>) {
+        let mut merged = Vec::new();
+        let mut events = Vec::new();
+        for &k in contributing {
+            let Some(Some(e)) = held.get(k) else {
+                continue;
+            };
+            if let Some(event) = self.events.get(e) {
+                for entry in &event.env {
+                    env::set(&mut merged, entry.clone());
+                }
+            }
+            events.push(*e);
+        }
+        (merged, events)
+    }
+
+    fn names(&self, events: &[EventId]) -> String {
+        let names: Vec<&str> = events
+            .iter()
+            .filter_map(|e| self.events.get(e).map(|e| e.name.as_str()))
+            .collect();
+        names.join(" ")
+    }
+
+    /// The instance holds each event until it reaches its goal.
+    fn hold_events(&mut self, iid: InstanceId, events: &[EventId]) {
+        let Some(inst) = self.instances.get_mut(&iid) else {
+            return;
+        };
+        inst.blocking
+            .extend(events.iter().map(|&e| Blocked::Event(e)));
+        let (class, instance) = (inst.class, inst.name.clone());
+        let job = self.class_name(class).to_owned();
+        for &e in events {
+            self.block_event(e, 1);
+            self.record(|| TraceKind::Hold {
+                event: e,
+                job: job.clone(),
+                instance: instance.clone(),
+            });
+        }
+    }
+
+    fn block_event(&mut self, id: EventId, times: usize) {
+        if let Some(e) = self.events.get_mut(&id) {
+            e.blockers = e
+                .blockers
+                .saturating_add(u32::try_from(times).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// One holder lets go of the event; `failed` marks it failed.
+    pub(crate) fn unblock_event(&mut self, id: EventId, failed: bool) {
+        if let Some(e) = self.events.get_mut(&id) {
+            e.blockers = e.blockers.saturating_sub(1);
+            e.failed |= failed;
+        }
+    }
+
+    /// Resets an instance's `stop on`, releasing the events it held.
+    pub(crate) fn release_stop_holds(&mut self, iid: InstanceId) {
+        let Some(inst) = self.instances.get_mut(&iid) else {
+            return;
+        };
+        let held: Vec<EventId> = inst.stop_held.iter_mut().filter_map(Option::take).collect();
+        let values = inst.stop_on.values().len();
+        for k in 0..values {
+            inst.stop_on.set(k, false);
+        }
+        for e in held {
+            self.unblock_event(e, false);
+        }
+    }
+
+    fn finish_event(&mut self, id: EventId) {
+        let Some(e) = self.events.remove(&id) else {
+            return;
+        };
+        self.record(|| TraceKind::EventFinished {
+            id,
+            name: e.name.clone(),
+            failed: e.failed,
+        });
+        for waiter in &e.waiters {
+            match *waiter {
+                Waiter::Job(iid) => {
+                    if let Some(inst) = self.instances.get_mut(&iid) {
+                        if inst.blocker == Some(id) {
+                            inst.blocker = None;
+                            self.advance(iid);
+                        }
+                    }
+                }
+                Waiter::Request(rid) => {
+                    let reply = if e.failed {
+                        Err(ControlError::new(ErrorKind::EventFailed, "Event failed"))
+                    } else {
+                        Ok(Output::Done)
+                    };
+                    self.reply(rid, reply);
+                }
+            }
+        }
+        if e.failed && !e.name.ends_with("/failed") {
+            self.new_event(format!("{}/failed", e.name), e.env, None);
+        }
+    }
+}
