@@ -76,6 +76,18 @@ impl<S: Spawner> Machine<S> {
         // Any exit cancels a pending kill timer (§14).
         self.clear_process(proc, pid);
         let iid = proc.instance;
+        let (job, instance) = self
+            .instances
+            .get(&iid)
+            .map(|i| (self.class_name(i.class).to_owned(), i.name.clone()))
+            .unwrap_or_default();
+        self.record(|| TraceKind::Exit {
+            job,
+            instance,
+            process: proc.process,
+            pid,
+            status,
+        });
         let label = self.label(iid);
         let level = if status.is_success() {
             LogLevel::Info
@@ -90,18 +102,6 @@ impl<S: Spawner> Machine<S> {
                 describe(status)
             ),
         );
-        let (job, instance) = self
-            .instances
-            .get(&iid)
-            .map(|i| (self.class_name(i.class).to_owned(), i.name.clone()))
-            .unwrap_or_default();
-        self.record(|| TraceKind::Exit {
-            job,
-            instance,
-            process: proc.process,
-            pid,
-            status,
-        });
         let cause = Cause::Process(proc.process);
         match proc.process {
             ProcessKind::Main => self.main_exited(iid, status),
