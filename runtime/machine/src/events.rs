@@ -74,6 +74,7 @@ impl<S: Spawner> Machine<S> {
         let mut handled = 0usize;
         loop {
             let mut finished_any = false;
+            self.released = false;
             let mut cursor = EventId(0);
             while let Some(id) = self
                 .events
@@ -102,7 +103,9 @@ impl<S: Spawner> Machine<S> {
                     finished_any = true;
                 }
             }
-            if !finished_any {
+            // An event released after its turn in this pass (its holder
+            // was stopped by a later event) finishes in the next one.
+            if !finished_any && !self.released {
                 return;
             }
         }
@@ -354,6 +357,7 @@ impl<S: Spawner> Machine<S> {
         if let Some(e) = self.events.get_mut(&id) {
             e.blockers = e.blockers.saturating_sub(1);
             e.failed |= failed;
+            self.released |= e.blockers == 0;
         }
     }
 
