@@ -289,3 +289,20 @@ fn a_class_order_decides_which_job_reacts_first() {
         ["b goal stop -> start", "b waiting -> starting"]
     );
 }
+
+#[test]
+fn manual_after_start_on_disables_it_and_before_does_not() {
+    let mut r = rig(&[
+        ("M1", "start on go\nmanual\n"),
+        ("M2", "manual\nstart on go\n"),
+    ]);
+    r.emit("go", &[]);
+    assert_eq!(r.status("M1", ""), "gone");
+    assert_eq!(r.status("M2", ""), "start/running");
+    r.start("M1", &[], false);
+    assert_eq!(
+        r.status("M1", ""),
+        "start/running",
+        "a manual job starts by hand"
+    );
+}
