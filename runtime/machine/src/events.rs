@@ -53,6 +53,7 @@ impl<S: Spawner> Machine<S> {
     ) -> EventId {
         let id = EventId(self.next_event);
         self.next_event += 1;
+        self.attention.insert(id);
         self.events.insert(
             id,
             Event {
@@ -70,24 +71,32 @@ impl<S: Spawner> Machine<S> {
     }
 
     /// Runs the queue until no event can be handled or finished.
+    ///
+    /// Upstart scans its whole event list in passes, repeated while
+    /// anything finished; only pending events and events nobody holds any
+    /// more can do anything in a pass, so only those are visited here
+    /// (`attention`, in id order). An event released after the cursor
+    /// passed it waits for the next pass, as in a full scan, so the order
+    /// is Upstart's, while a step costs what it touches, not the number of
+    /// events held.
     pub(crate) fn poll_events(&mut self) {
         let mut handled = 0usize;
-        loop {
-            let mut finished_any = false;
-            self.released = false;
+        while !self.attention.is_empty() {
             let mut cursor = EventId(0);
             while let Some(id) = self
-                .events
+                .attention
                 .range((Bound::Excluded(cursor), Bound::Unbounded))
                 .next()
-                .map(|(&id, _)| id)
+                .copied()
             {
                 cursor = id;
+                self.attention.remove(&id);
                 let Some(e) = self.events.get_mut(&id) else {
                     continue;
                 };
                 if !e.handling {
                     if handled >= MAX_EVENTS_PER_STEP {
+                        self.attention.insert(id);
                         self.log(
                             LogLevel::Error,
                             format!("event loop did not settle after {handled} events"),
@@ -100,13 +109,7 @@ impl<S: Spawner> Machine<S> {
                 }
                 if self.events.get(&id).is_some_and(|e| e.blockers == 0) {
                     self.finish_event(id);
-                    finished_any = true;
                 }
-            }
-            // An event released after its turn in this pass (its holder
-            // was stopped by a later event) finishes in the next one.
-            if !finished_any && !self.released {
-                return;
             }
         }
     }
@@ -357,7 +360,9 @@ impl<S: Spawner> Machine<S> {
         if let Some(e) = self.events.get_mut(&id) {
             e.blockers = e.blockers.saturating_sub(1);
             e.failed |= failed;
-            self.released |= e.blockers == 0;
+            if e.blockers == 0 && e.handling {
+                self.attention.insert(id);
+            }
         }
     }
 

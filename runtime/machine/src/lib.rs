@@ -94,8 +94,9 @@ pub struct Machine<S: Spawner> {
     next_instance: u64,
     events: BTreeMap<EventId, Event>,
     next_event: u64,
-    /// An event's last holder let go during this pass of the queue.
-    released: bool,
+    /// The events a pass of the queue must visit: pending ones and those
+    /// nobody holds any more.
+    attention: BTreeSet<EventId>,
     /// pid -> the slot it fills (main, pre-start, ...).
     pids: HashMap<u32, ProcRef>,
     /// Kill timers: (deadline, instance).
@@ -152,7 +153,7 @@ impl<S: Spawner> Machine<S> {
             next_instance: 1,
             events: BTreeMap::new(),
             next_event: 1,
-            released: false,
+            attention: BTreeSet::new(),
             pids: HashMap::new(),
             deadlines: BTreeSet::new(),
             actions: VecDeque::new(),
