@@ -223,6 +223,10 @@ impl<S: Spawner> Machine<S> {
                 self.change_goal(iid, Goal::Stop, Cause::Process(kind));
             }
         }
+        if proc.process == ProcessKind::Main && self.state_of(iid) == Some(State::Killed) {
+            // It was being killed anyway: as good as an exit.
+            self.advance(iid);
+        }
         self.advance_if(iid, waiting_state(proc.process));
     }
 
