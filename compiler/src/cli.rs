@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use upc::diag::render::Format;
+use upc::simulate::model::{Injection, SpecError};
+use upc_machine::ProcessKind;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +37,9 @@ pub enum Command {
     /// Check a job set and write its bundle (refuses when there is any error)
     #[command(long_about = BUILD_ABOUT)]
     Build(BuildArgs),
+    /// Simulate a boot of a job set: the trace, the critical chain, a timeline
+    #[command(long_about = SIMULATE_ABOUT, after_help = SIMULATE_AFTER)]
+    Simulate(SimulateArgs),
     /// List a bundle's contents (header, jobs, event index, bytecode)
     Dump {
         /// The bundle file
@@ -89,6 +94,103 @@ pub struct BuildArgs {
     /// An event that comes from outside the job set (repeatable; globs allowed)
     #[arg(long = "assume-event", value_name = "NAME")]
     pub assume_events: Vec<String>,
+}
+
+const SIMULATE_ABOUT: &str = "Check a job set as `upc build` does and, when it has no error, \
+run it in upc's event/job machine on a simulated clock with simulated processes: init emits \
+`startup` at 0 ms and the jobs start, run and stop as Upstart 1.13 would make them. Nothing is \
+started on this machine and no root is needed.\n\n\
+Simulated processes: a service's main process runs until it is signalled, a task's main process \
+exits 0 after 100 ms, pre-start, post-start, pre-stop, post-stop exit 0 after 50 ms (change them \
+with --duration, --fail and --ignore-term). A process dies of the first TERM or KILL; `expect fork`/`daemon` \
+processes fork as the job expects, `expect stop` ones stop themselves. The `initctl emit`, \
+`start`, `stop`, `restart` and `telinit` commands at the top level of a job's script are \
+performed 1 ms apart (with the script's `sleep`s), waiting where initctl would; commands inside \
+`if`, `case`, loops and functions are skipped (--no-script-effects skips them all).\n\n\
+Output: the trace (one line per goal, state, event, process and request), the critical chain, \
+and a summary. --format json prints JSON Lines instead: one object per record with `t_ms` and \
+`kind` (state, event, event-finished, goal, hold, process, exit, kill, command, reply, follow, \
+log), then a `summary` object.";
+
+const SIMULATE_AFTER: &str = "Exit status: 0 when the simulation came to rest (or reached \
+--until) with no job failed, 1 when the job set has errors, a job failed (a `stopping` or \
+`stopped` event with RESULT=failed) or the job set kept itself busy past the step limit, 2 on a \
+usage error (an unknown job in --duration, --fail or --ignore-term, a malformed --emit) or when \
+the output cannot be written.";
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Job files and directories (as for `upc check`)
+    #[arg(value_name = "PATH", required = true, value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format of the trace
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SimFormat::Text)]
+    pub format: SimFormat,
+
+    /// Stop the simulation at this time (milliseconds)
+    #[arg(long, value_name = "MS", default_value_t = upc::simulate::driver::DEFAULT_UNTIL_MS)]
+    pub until: u64,
+
+    /// The event init emits at 0 ms
+    #[arg(long, value_name = "NAME", default_value = "startup")]
+    pub startup_event: String,
+
+    /// Emit no event at 0 ms (only --emit events happen)
+    #[arg(long, conflicts_with = "startup_event")]
+    pub no_startup_event: bool,
+
+    /// Make a process end by itself after MS (main when no PROCESS is named; repeatable)
+    #[arg(long = "duration", value_name = "JOB[:PROCESS]=MS", value_parser = parse_duration)]
+    pub durations: Vec<(String, ProcessKind, u64)>,
+
+    /// Make a process exit with status 1 (main when no PROCESS is named; repeatable)
+    #[arg(long = "fail", value_name = "JOB[:PROCESS]", value_parser = parse_target)]
+    pub failures: Vec<(String, ProcessKind)>,
+
+    /// Make a process ignore SIGTERM, so only the kill timeout's SIGKILL ends it (repeatable)
+    #[arg(long = "ignore-term", value_name = "JOB[:PROCESS]", value_parser = parse_target)]
+    pub ignore_term: Vec<(String, ProcessKind)>,
+
+    /// Emit an event at MS (0 without @MS), as `initctl emit --no-wait` (repeatable)
+    #[arg(long = "emit", value_name = "'EVENT [KEY=VALUE...][@MS]'", value_parser = parse_emit)]
+    pub emits: Vec<Injection>,
+
+    /// Do not perform the initctl commands found in job scripts
+    #[arg(long)]
+    pub no_script_effects: bool,
+
+    /// Also write the timeline as an SVG picture to FILE
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub svg: Option<PathBuf>,
+
+    /// Print only the critical chain and the summary, not the trace
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// An event that comes from outside the job set (repeatable; globs allowed)
+    #[arg(long = "assume-event", value_name = "NAME")]
+    pub assume_events: Vec<String>,
+}
+
+fn parse_duration(text: &str) -> Result<(String, ProcessKind, u64), SpecError> {
+    upc::simulate::model::parse_duration(text)
+}
+
+fn parse_target(text: &str) -> Result<(String, ProcessKind), SpecError> {
+    upc::simulate::model::parse_target(text)
+}
+
+fn parse_emit(text: &str) -> Result<Injection, SpecError> {
+    upc::simulate::model::parse_emit(text)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    /// Aligned lines, the critical chain and a summary
+    Text,
+    /// JSON Lines: one object per record, then a summary object
+    Json,
 }
 
 const GRAPH_ABOUT: &str = "Show the event graph of a job set: events and jobs as nodes, \

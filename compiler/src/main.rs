@@ -17,7 +17,9 @@ use upc::check;
 use upc::diag::render::{self, Format, Options};
 use upc::diag::Code;
 
-use cli::{BuildArgs, CheckArgs, Cli, ColorWhen, Command, GraphArgs, GraphFormat};
+use cli::{
+    BuildArgs, CheckArgs, Cli, ColorWhen, Command, GraphArgs, GraphFormat, SimFormat, SimulateArgs,
+};
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -46,6 +48,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Graph(args) => graph(&args),
         Command::Build(args) => build(&args),
+        Command::Simulate(args) => simulate(&args),
         Command::Dump { file, json } => dump(&file, json),
         Command::Man => {
             write_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out))?;
@@ -144,14 +147,19 @@ fn print_report(mut report: check::Report, shown: Shown) -> Result<()> {
     }
 }
 
-fn build(args: &BuildArgs) -> Result<ExitCode> {
-    let deny_warnings = args.deny.contains(&cli::Deny::Warnings);
+/// Checks a job set as a whole, the way `build` and `simulate` need it.
+fn check_whole_set(paths: &[std::path::PathBuf], assume_events: &[String]) -> check::Report {
     let options = check::CheckOptions {
         graph: true,
-        assume_events: args.assume_events.clone(),
+        assume_events: assume_events.to_vec(),
         whole_set: true,
     };
-    let report = check::check_paths_with(&args.paths, &options);
+    check::check_paths_with(paths, &options)
+}
+
+fn build(args: &BuildArgs) -> Result<ExitCode> {
+    let deny_warnings = args.deny.contains(&cli::Deny::Warnings);
+    let report = check_whole_set(&args.paths, &args.assume_events);
     if report.fails(deny_warnings) {
         let why = if report.errors() > 0 {
             "errors"
@@ -191,6 +199,100 @@ fn build(args: &BuildArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
+    use upc::simulate::{self, ProcessTable, Script, Simulation, Step, Summary};
+
+    let report = check_whole_set(&args.paths, &args.assume_events);
+    if report.fails(false) {
+        let shown = Shown {
+            format: cli::FormatArg::Human,
+            quiet: true,
+            deny_warnings: false,
+            color: ColorWhen::Auto,
+        };
+        print_report(report, shown)?;
+        eprintln!("upc: nothing simulated: the job set has errors");
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    let bytes =
+        upc::build::build(&report.jobs, &report.sources).context("cannot build the bundle")?;
+    let bundle = upc_bundle::validate_owned(bytes).context("the built bundle is not valid")?;
+    let mut processes = ProcessTable::default();
+    for (job, kind, ms) in &args.durations {
+        processes.set_duration(job, *kind, *ms);
+    }
+    for (job, kind) in &args.failures {
+        processes.set_failing(job, *kind);
+    }
+    for (job, kind) in &args.ignore_term {
+        processes.set_ignores_term(job, *kind);
+    }
+    let scripts = args
+        .emits
+        .iter()
+        .map(|e| Script {
+            at: e.at,
+            steps: vec![Step::Emit {
+                name: e.name.clone(),
+                env: e.env.clone(),
+                wait: false,
+            }],
+        })
+        .collect();
+    let options = simulate::Options {
+        processes,
+        scripts,
+        startup: (!args.no_startup_event).then(|| args.startup_event.clone()),
+        until: args.until,
+        script_effects: !args.no_script_effects,
+        ..simulate::Options::default()
+    };
+    let mut sim = Simulation::new(bundle, options)?;
+    let outcome = sim.run();
+    let summary = Summary::of(&sim, outcome);
+    if let Some(file) = &args.svg {
+        let title = format!("upc simulate {}", display_paths(&args.paths));
+        let picture = simulate::svg::timeline_records(sim.records(), &title);
+        upc::build::write_atomically(file, picture.as_bytes())
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    let text = match args.format {
+        SimFormat::Json => {
+            simulate::json::json_lines(&sim, &summary).context("cannot serialise the trace")?
+        }
+        SimFormat::Text => {
+            let mut text = String::new();
+            if !args.quiet {
+                text.push_str(&simulate::render::text(&sim));
+            }
+            let chain = simulate::chain::render_records(sim.records());
+            if !chain.is_empty() {
+                text.push('\n');
+                text.push_str(&chain);
+                if !chain.ends_with('\n') {
+                    text.push('\n');
+                }
+            }
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&summary.text());
+            text
+        }
+    };
+    print_text(&text)?;
+    Ok(if summary.failed() {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn display_paths(paths: &[std::path::PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(" ")
 }
 
 fn dump(file: &std::path::Path, json: bool) -> Result<ExitCode> {
