@@ -431,13 +431,14 @@ fn arb_kind() -> impl Strategy<Value = TraceKind> {
                 env: vec!["JOB=a".into()],
                 emitter
             }),
-        (event.clone(), job.clone(), inst.clone()).prop_map(|(event, job, instance)| {
-            TraceKind::Hold {
+        (event.clone(), job.clone(), inst.clone(), any::<bool>()).prop_map(
+            |(event, job, instance, start_on)| TraceKind::Hold {
                 event,
                 job,
                 instance,
+                start_on,
             }
-        }),
+        ),
         event.prop_map(|id| TraceKind::EventFinished {
             id,
             name: "foo".into(),

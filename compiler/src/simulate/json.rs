@@ -63,6 +63,8 @@ enum Dto<'a> {
         job: &'a str,
         instance: &'a str,
         event: &'a str,
+        /// Held by the class's `start on` match rather than the instance.
+        start_on: bool,
     },
     Process {
         job: &'a str,
@@ -209,10 +211,12 @@ fn machine_dto<'a>(
             event,
             job,
             instance,
+            start_on,
         } => Dto::Hold {
             job,
             instance,
             event: events.get(event).copied().unwrap_or("?"),
+            start_on: *start_on,
         },
         TraceKind::Process {
             job,

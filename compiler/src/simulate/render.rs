@@ -237,6 +237,7 @@ pub fn text(sim: &Simulation) -> String {
                     event,
                     job,
                     instance,
+                    ..
                 } => format!(
                     "{}  holds event {}",
                     label(job, instance),

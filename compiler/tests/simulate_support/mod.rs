@@ -89,11 +89,23 @@ impl Tr {
         id
     }
 
+    /// `job`'s `start on` match holds `event`.
     pub fn hold(&mut self, event: EventId, job: &str) -> &mut Tr {
         self.push(TraceKind::Hold {
             event,
             job: job.into(),
             instance: String::new(),
+            start_on: true,
+        })
+    }
+
+    /// `job`'s singleton instance holds `event` until it reaches its goal.
+    pub fn instance_hold(&mut self, event: EventId, job: &str) -> &mut Tr {
+        self.push(TraceKind::Hold {
+            event,
+            job: job.into(),
+            instance: String::new(),
+            start_on: false,
         })
     }
 
@@ -109,7 +121,7 @@ impl Tr {
     /// instance's, the goal, `starting` and its event handled. Returns the
     /// `starting` event.
     pub fn start(&mut self, job: &str, event: EventId) -> EventId {
-        self.hold(event, job).hold(event, job);
+        self.hold(event, job).instance_hold(event, job);
         self.goal(job, Goal::Stop, Goal::Start, Cause::Event(event));
         let starting = self.state(job, State::Waiting, State::Starting);
         let starting = starting.unwrap_or(EventId(0));

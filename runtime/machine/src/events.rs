@@ -255,6 +255,7 @@ impl<S: Spawner> Machine<S> {
                 event: id,
                 job: class_name.clone(),
                 instance: String::new(),
+                start_on: true,
             });
         }
         if !handled.satisfied {
@@ -343,6 +344,7 @@ impl<S: Spawner> Machine<S> {
                 event: e,
                 job: job.clone(),
                 instance: instance.clone(),
+                start_on: false,
             });
         }
     }

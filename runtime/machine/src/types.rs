@@ -417,12 +417,16 @@ pub enum TraceKind {
         /// The instance whose state change emitted it, if any.
         emitter: Option<(String, String)>,
     },
-    /// An instance now holds an event: the event cannot finish until the
-    /// instance reaches its goal (or a partial `start on` match is reset).
+    /// The event is held and cannot finish until its holder lets go.
     Hold {
         event: EventId,
         job: String,
+        /// `""` for a singleton, and for a class's `start on`.
         instance: String,
+        /// The holder is the class's `start on` match, which lets go when
+        /// the condition is reset (when it is satisfied by this or a later
+        /// event). Otherwise it is the instance, until it reaches its goal.
+        start_on: bool,
     },
     /// The event stopped blocking and was finished.
     EventFinished {

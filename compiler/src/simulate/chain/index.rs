@@ -175,68 +175,25 @@ impl<'a> TraceIndex<'a> {
             events: HashMap::new(),
             senders,
         };
-        let mut holds: Vec<usize> = Vec::new();
         for (i, r) in trace.iter().enumerate() {
-            if let TraceKind::Hold { job, .. } = &r.kind {
-                let same_job = holds.first().is_some_and(
-                    |&h| matches!(ix.kind(h), Some(TraceKind::Hold { job: j, .. }) if j == job),
-                );
-                if !same_job {
-                    ix.holds(&holds, None);
-                    holds.clear();
+            if let TraceKind::Hold {
+                event,
+                job,
+                start_on,
+                ..
+            } = &r.kind
+            {
+                let e = ix.events.entry(*event).or_default();
+                if *start_on {
+                    e.class_holders.push(i);
+                    ix.class_holds.entry(job).or_default().push((i, *event));
+                } else {
+                    e.holders.push(i);
                 }
-                holds.push(i);
-            } else if !holds.is_empty() {
-                ix.holds(&holds, Some(&r.kind));
-                holds.clear();
             }
             ix.file(i, &r.kind);
         }
-        ix.holds(&holds, None);
         ix
-    }
-
-    /// Files a run of consecutive `Hold` records of one job. The machine
-    /// records a class's partial `start on` match and a singleton's own
-    /// holds alike (instance ""); what follows tells them apart. A
-    /// satisfied `start on` records the class's hold, then the instance's,
-    /// then its goal change to start; a `stop on` records the instance's
-    /// holds, then the goal change to stop; a partial match (or one
-    /// satisfied for an instance already started) records the class's hold
-    /// alone.
-    fn holds(&mut self, group: &[usize], next: Option<&'a TraceKind>) {
-        let Some(TraceKind::Hold { job: group_job, .. }) =
-            group.first().and_then(|&h| self.kind(h))
-        else {
-            return;
-        };
-        let goal = match next {
-            Some(TraceKind::Goal { job, to, .. }) if job == group_job => Some(*to),
-            _ => None,
-        };
-        for (n, &h) in group.iter().enumerate() {
-            let Some(TraceKind::Hold {
-                event,
-                job,
-                instance,
-            }) = self.kind(h)
-            else {
-                continue;
-            };
-            let class = instance.is_empty()
-                && match goal {
-                    Some(Goal::Start) => n == 0,
-                    Some(_) => false,
-                    None => true,
-                };
-            let e = self.events.entry(*event).or_default();
-            if class {
-                e.class_holders.push(h);
-                self.class_holds.entry(job).or_default().push((h, *event));
-            } else {
-                e.holders.push(h);
-            }
-        }
     }
 
     fn file(&mut self, i: usize, kind: &'a TraceKind) {
