@@ -306,3 +306,32 @@ fn manual_after_start_on_disables_it_and_before_does_not() {
         "a manual job starts by hand"
     );
 }
+
+#[test]
+fn a_job_set_that_feeds_itself_events_is_cut_into_bounded_steps() {
+    // `flip` restarts itself for ever, with nothing to wait for.
+    let config = Config {
+        max_events_per_step: 100,
+        ..Config::default()
+    };
+    let mut r = rig_with(
+        &[(
+            "flip",
+            "start on go or stopped flip\nstop on started flip\n",
+        )],
+        config,
+    );
+    r.emit("go", &[]);
+    assert!(r
+        .take()
+        .iter()
+        .any(|l| l.starts_with("log event loop did not settle")));
+    assert_eq!(r.m.poll_timeout(), Some(r.now), "the rest is due at once");
+    r.handle(Stimulus::Timeout);
+    let lines = r.take();
+    assert!(lines.iter().filter(|l| l.starts_with("event ")).count() <= 100);
+    assert!(
+        lines.iter().any(|l| l.starts_with("flip ")),
+        "the loop went on"
+    );
+}

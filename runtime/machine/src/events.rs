@@ -16,11 +16,12 @@ use crate::instance::Blocked;
 use crate::types::*;
 use crate::{env, Machine, Spawner};
 
-/// No single step handles more events than this: a job set that feeds
-/// itself events for ever (a job restarted by its own `stopped` event, with
-/// no process to wait for) must not hang the machine. What is left is
-/// handled at the next stimulus.
-pub const MAX_EVENTS_PER_STEP: usize = 1 << 22;
+/// By default no single step handles more events than this (about 50 ms
+/// of work): a job set that feeds itself events for ever (a job restarted
+/// by its own `stopped` event, with no process to wait for) must not stall
+/// the driver. What is left makes [`Machine::poll_timeout`] due at once,
+/// so the driver comes back for it after its own work.
+pub const DEFAULT_MAX_EVENTS_PER_STEP: usize = 1 << 16;
 
 pub struct Event {
     pub id: EventId,
@@ -95,7 +96,7 @@ impl<S: Spawner> Machine<S> {
                     continue;
                 };
                 if !e.handling {
-                    if handled >= MAX_EVENTS_PER_STEP {
+                    if handled >= self.config.max_events_per_step {
                         self.attention.insert(id);
                         self.log(
                             LogLevel::Error,

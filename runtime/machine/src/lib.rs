@@ -36,6 +36,7 @@ mod types;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
+pub use events::DEFAULT_MAX_EVENTS_PER_STEP;
 pub use types::*;
 pub use upc_bundle::{Job, ValidatedBundle};
 
@@ -57,7 +58,7 @@ pub trait Spawner {
 }
 
 /// How the machine runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// A session init (`--user`): `set-env` and friends are allowed. PID 1
     /// refuses them.
@@ -73,6 +74,22 @@ pub struct Config {
     /// in this order, then the rest by name. Upstart's order is its hash
     /// table's, which nothing specifies; name order is ours.
     pub class_order: Vec<String>,
+    /// At most this many events are handled in one step
+    /// ([`DEFAULT_MAX_EVENTS_PER_STEP`]).
+    pub max_events_per_step: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            session: false,
+            global_env: Vec::new(),
+            init_env: Vec::new(),
+            trace: false,
+            class_order: Vec::new(),
+            max_events_per_step: DEFAULT_MAX_EVENTS_PER_STEP,
+        }
+    }
 }
 
 /// The event/job machine (see the crate documentation).
@@ -203,8 +220,12 @@ impl<S: Spawner> Machine<S> {
         self.actions.pop_front()
     }
 
-    /// When the driver must send [`Stimulus::Timeout`] (a kill timeout).
+    /// When the driver must send [`Stimulus::Timeout`]: a kill timeout,
+    /// or now when a step was cut short and events still wait.
     pub fn poll_timeout(&self) -> Option<Millis> {
+        if !self.attention.is_empty() {
+            return Some(self.now);
+        }
         self.deadlines.first().map(|&(t, _)| t)
     }
 
