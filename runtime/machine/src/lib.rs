@@ -31,6 +31,8 @@ pub mod instance;
 mod job;
 mod process;
 mod status;
+#[doc(hidden)]
+pub mod testing;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
