@@ -8,27 +8,19 @@
 //! matches of the old one, so no event is lost).
 
 use std::collections::BTreeMap;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use upc_bundle::{EventRef, Expect, OperatorState, Program, ValidatedBundle};
 
 use crate::types::*;
 use crate::{Machine, Spawner};
 
-/// One loaded bundle: job index -> the registered class made from it. The
-/// classes own the bundle; once none is left it is freed.
-pub struct Generation {
-    pub bundle: Weak<ValidatedBundle<'static>>,
-    pub classes: Vec<Option<ClassId>>,
-    /// How many entries of `classes` are set.
-    pub live: usize,
-}
-
 /// A job class, with the settings the machine consults cached.
 pub struct Class {
     pub name: String,
+    /// The bundle it comes from (shared by the classes of one load, and
+    /// freed with the last of them).
     pub bundle: Rc<ValidatedBundle<'static>>,
-    pub generation: usize,
     pub index: usize,
     pub start_on: Option<usize>,
     pub stop_on: Option<usize>,
@@ -40,6 +32,9 @@ pub struct Class {
     pub instances: BTreeMap<String, InstanceId>,
     /// Rank in [`crate::Config::class_order`] (`u32::MAX` if unlisted).
     pub rank: u32,
+    /// Position among the registered classes by (rank, name): the order
+    /// in which classes react to one event.
+    pub order: u32,
     pub task: bool,
     pub respawn: bool,
     pub respawn_limit: u32,
@@ -58,12 +53,7 @@ pub struct Class {
 }
 
 impl Class {
-    fn new(
-        bundle: &Rc<ValidatedBundle<'static>>,
-        generation: usize,
-        index: usize,
-        rank: u32,
-    ) -> Option<Class> {
+    fn new(bundle: &Rc<ValidatedBundle<'static>>, index: usize, rank: u32) -> Option<Class> {
         let job = bundle.job(index)?;
         let mut defined = [false; 6];
         for p in job.processes() {
@@ -79,7 +69,6 @@ impl Class {
         Some(Class {
             name: job.name().to_owned(),
             bundle: Rc::clone(bundle),
-            generation,
             index,
             start_held: vec![None; start_state.values().len()],
             start_state,
@@ -87,6 +76,7 @@ impl Class {
             stop_on: job.stop_on().map(|c| c.program_index),
             instances: BTreeMap::new(),
             rank,
+            order: u32::MAX,
             task: job.task(),
             respawn: job.respawn(),
             // `None` is `respawn limit unlimited`: no runaway detection.
@@ -112,6 +102,10 @@ impl Class {
             .unwrap_or(false)
     }
 
+    pub fn start_program(&self) -> Option<Program<'_>> {
+        self.bundle.program(self.start_on?)
+    }
+
     pub fn stop_program(&self) -> Option<Program<'_>> {
         self.bundle.program(self.stop_on?)
     }
@@ -125,15 +119,10 @@ impl Class {
 }
 
 impl<S: Spawner> Machine<S> {
-    /// Adds a bundle generation and registers its classes by the rule.
+    /// Makes a class of every job of `bundle` and registers each by the
+    /// rule.
     pub(crate) fn load(&mut self, bundle: Rc<ValidatedBundle<'static>>) {
-        let generation = self.generations.len();
         let count = bundle.job_count();
-        self.generations.push(Generation {
-            bundle: Rc::downgrade(&bundle),
-            classes: vec![None; count],
-            live: 0,
-        });
         let mut seen = std::collections::BTreeSet::new();
         for index in 0..count {
             let id = ClassId(self.next_class);
@@ -141,7 +130,7 @@ impl<S: Spawner> Machine<S> {
                 .job(index)
                 .and_then(|j| self.config.class_order.iter().position(|n| n == j.name()))
                 .map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX));
-            let Some(class) = Class::new(&bundle, generation, index, rank) else {
+            let Some(class) = Class::new(&bundle, index, rank) else {
                 continue;
             };
             self.next_class += 1;
@@ -175,6 +164,7 @@ impl<S: Spawner> Machine<S> {
                 self.classes.remove(&old);
             }
         }
+        self.reorder();
     }
 
     fn has_instances(&self, class: ClassId) -> bool {
@@ -187,14 +177,29 @@ impl<S: Spawner> Machine<S> {
         let Some(c) = self.classes.get(&id) else {
             return;
         };
-        let (name, generation, index) = (c.name.clone(), c.generation, c.index);
-        self.registered.insert(name, id);
-        if let Some(g) = self.generations.get_mut(generation) {
-            if let Some(slot) = g.classes.get_mut(index) {
-                *slot = Some(id);
-                g.live += 1;
+        self.registered.insert(c.name.clone(), id);
+        for program in [c.start_program(), c.stop_program()].into_iter().flatten() {
+            self.index.add(id, c.order, &program);
+        }
+    }
+
+    /// Numbers the registered classes by (rank, name).
+    fn reorder(&mut self) {
+        let mut ids: Vec<(u32, ClassId)> = self
+            .registered
+            .values()
+            .filter_map(|id| self.classes.get(id).map(|c| (c.rank, *id)))
+            .collect();
+        // `registered` iterates by name: a stable sort by rank keeps it.
+        ids.sort_by_key(|&(rank, _)| rank);
+        for (n, (_, id)) in ids.into_iter().enumerate() {
+            if let Some(c) = self.classes.get_mut(&id) {
+                c.order = u32::try_from(n).unwrap_or(u32::MAX);
             }
         }
+        let classes = &self.classes;
+        self.index
+            .reorder(|id| classes.get(&id).map_or(u32::MAX, |c| c.order));
     }
 
     fn unregister(&mut self, id: ClassId) {
@@ -202,16 +207,11 @@ impl<S: Spawner> Machine<S> {
         let Some(c) = self.classes.get(&id) else {
             return;
         };
-        let (name, generation, index) = (c.name.clone(), c.generation, c.index);
-        if self.registered.get(&name) == Some(&id) {
-            self.registered.remove(&name);
+        if self.registered.get(&c.name) == Some(&id) {
+            self.registered.remove(&c.name);
         }
-        if let Some(g) = self.generations.get_mut(generation) {
-            if let Some(slot) = g.classes.get_mut(index) {
-                if slot.take().is_some() {
-                    g.live -= 1;
-                }
-            }
+        for program in [c.start_program(), c.stop_program()].into_iter().flatten() {
+            self.index.remove(id, &program);
         }
     }
 
@@ -223,8 +223,13 @@ impl<S: Spawner> Machine<S> {
             .get(&old)
             .map(|c| c.start_held.iter().flatten().copied().collect())
             .unwrap_or_default();
+        let order = self.classes.get(&old).map_or(u32::MAX, |c| c.order);
         self.unregister(old);
         self.classes.remove(&old);
+        if let Some(c) = self.classes.get_mut(&new) {
+            // Same name, same rank: the same place in the order.
+            c.order = order;
+        }
         self.register(new);
         for event in held {
             self.offer_to_start_on(new, event);

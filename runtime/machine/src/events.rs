@@ -129,7 +129,7 @@ impl<S: Spawner> Machine<S> {
             env: event_env.clone(),
             emitter,
         });
-        for class in self.candidates(&name) {
+        for class in self.index.candidates(&name, &event_env) {
             self.match_stop_on(class, id, &name, &event_env);
             if !self.match_start_on(class, id, &name, &event_env) {
                 // Upstart abandons the event for every remaining class when
@@ -137,40 +137,6 @@ impl<S: Spawner> Machine<S> {
                 break;
             }
         }
-    }
-
-    /// The registered classes whose conditions mention `name`, in the order
-    /// they react.
-    fn candidates(&self, name: &str) -> Vec<ClassId> {
-        let mut out: Vec<ClassId> = Vec::new();
-        let mut sources = 0;
-        for g in self.generations.iter().filter(|g| g.live > 0) {
-            let Some(bundle) = g.bundle.upgrade() else {
-                continue;
-            };
-            let Some(indexed) = bundle.find_event(name) else {
-                continue;
-            };
-            sources += 1;
-            for (job, _) in indexed.jobs() {
-                if let Some(Some(c)) = g.classes.get(job) {
-                    if out.last() != Some(c) {
-                        out.push(*c);
-                    }
-                }
-            }
-        }
-        if sources > 1 || !self.config.class_order.is_empty() {
-            let key = |c: &ClassId| {
-                self.classes
-                    .get(c)
-                    .map(|c| (c.rank, c.name.as_str()))
-                    .unwrap_or((u32::MAX, ""))
-            };
-            out.sort_by(|a, b| key(a).cmp(&key(b)));
-            out.dedup();
-        }
-        out
     }
 
     fn match_stop_on(&mut self, class: ClassId, id: EventId, name: &str, event_env: &[String]) {

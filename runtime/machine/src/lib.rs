@@ -27,6 +27,7 @@ mod class;
 mod control;
 pub mod env;
 mod events;
+mod index;
 pub mod instance;
 mod job;
 mod process;
@@ -42,7 +43,7 @@ pub use events::DEFAULT_MAX_EVENTS_PER_STEP;
 pub use types::*;
 pub use upc_bundle::{Job, ValidatedBundle};
 
-use class::{Class, Generation};
+use class::Class;
 use events::Event;
 use instance::Instance;
 
@@ -101,7 +102,8 @@ pub struct Machine<S: Spawner> {
     pub spawner: S,
     config: Config,
     now: Millis,
-    generations: Vec<Generation>,
+    /// Which classes each event can concern.
+    index: index::MatchIndex,
     classes: BTreeMap<ClassId, Class>,
     /// Name -> the class registered under it.
     registered: BTreeMap<String, ClassId>,
@@ -163,7 +165,7 @@ impl<S: Spawner> Machine<S> {
             global_env: config.global_env.clone(),
             config,
             now: 0,
-            generations: Vec::new(),
+            index: index::MatchIndex::default(),
             classes: BTreeMap::new(),
             registered: BTreeMap::new(),
             pending: BTreeMap::new(),
