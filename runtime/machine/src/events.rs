@@ -98,10 +98,9 @@ impl<S: Spawner> Machine<S> {
                 if !e.handling {
                     if handled >= self.config.max_events_per_step {
                         self.attention.insert(id);
-                        self.log(
-                            LogLevel::Error,
-                            format!("event loop did not settle after {handled} events"),
-                        );
+                        self.log(LogLevel::Error, |_| {
+                            format!("event loop did not settle after {handled} events")
+                        });
                         return;
                     }
                     handled += 1;
@@ -123,7 +122,7 @@ impl<S: Spawner> Machine<S> {
         };
         let (name, event_env) = (e.name.clone(), e.env.clone());
         let emitter = e.emitter.clone();
-        self.record(|| TraceKind::Event {
+        self.record(|_| TraceKind::Event {
             id,
             name: name.clone(),
             env: event_env.clone(),
@@ -157,19 +156,25 @@ impl<S: Spawner> Machine<S> {
                 continue;
             };
             let handled = program.handle(&mut inst.stop_on, event, &inst.env);
+            if handled.newly_true.is_empty() {
+                continue;
+            }
             for &k in &handled.newly_true {
                 if let Some(slot) = inst.stop_held.get_mut(k) {
                     *slot = Some(id);
                 }
             }
             let stopping = inst.goal == Goal::Stop;
-            let held = inst.stop_held.clone();
-            let contributing = program.contributing(&inst.stop_on);
             self.block_event(id, handled.newly_true.len());
             if !handled.satisfied {
                 continue;
             }
             if !stopping {
+                let Some(inst) = self.instances.get(&iid) else {
+                    continue;
+                };
+                let held = inst.stop_held.clone();
+                let contributing = program.contributing(&inst.stop_on);
                 let (mut stop_env, events) = self.collect(&held, &contributing);
                 stop_env.push(format!("UPSTART_STOP_EVENTS={}", self.names(&events)));
                 if let Some(inst) = self.instances.get_mut(&iid) {
@@ -203,31 +208,31 @@ impl<S: Spawner> Machine<S> {
             env: event_env,
         };
         let handled = program.handle(&mut c.start_state, event, &[] as &[&str]);
+        if handled.newly_true.is_empty() {
+            return true;
+        }
         for &k in &handled.newly_true {
             if let Some(slot) = c.start_held.get_mut(k) {
                 *slot = Some(id);
             }
         }
-        let held = c.start_held.clone();
-        let template = c.instance_template.clone();
-        let class_name = c.name.clone();
-        let contributing = if handled.satisfied {
-            program.contributing(&c.start_state)
-        } else {
-            Vec::new()
-        };
         self.block_event(id, handled.newly_true.len());
-        if !handled.newly_true.is_empty() {
-            self.record(|| TraceKind::Hold {
-                event: id,
-                job: class_name.clone(),
-                instance: String::new(),
-                start_on: true,
-            });
-        }
+        self.record(|m| TraceKind::Hold {
+            event: id,
+            job: m.class_name(class).to_owned(),
+            instance: String::new(),
+            start_on: true,
+        });
         if !handled.satisfied {
             return true;
         }
+        let Some(c) = self.classes.get(&class) else {
+            return true;
+        };
+        let held = c.start_held.clone();
+        let template = c.instance_template.clone();
+        let class_name = c.name.clone();
+        let contributing = program.contributing(&c.start_state);
         let mut start_env = self.class_env(class);
         let (collected, events) = self.collect(&held, &contributing);
         for entry in collected {
@@ -240,10 +245,9 @@ impl<S: Spawner> Machine<S> {
         let instance = match upc_bundle::expand::try_expand(&template, &start_env) {
             Ok(name) => name,
             Err(e) => {
-                self.log(
-                    LogLevel::Warn,
-                    format!("{class_name}: Failed to obtain {class_name} instance: {e}"),
-                );
+                self.log(LogLevel::Warn, |_| {
+                    format!("{class_name}: Failed to obtain {class_name} instance: {e}")
+                });
                 self.release_start_holds(class);
                 return false;
             }
@@ -303,15 +307,16 @@ impl<S: Spawner> Machine<S> {
         };
         inst.blocking
             .extend(events.iter().map(|&e| Blocked::Event(e)));
-        let (class, instance) = (inst.class, inst.name.clone());
-        let job = self.class_name(class).to_owned();
         for &e in events {
             self.block_event(e, 1);
-            self.record(|| TraceKind::Hold {
-                event: e,
-                job: job.clone(),
-                instance: instance.clone(),
-                start_on: false,
+            self.record(|m| {
+                let (job, instance) = m.names_of(iid);
+                TraceKind::Hold {
+                    event: e,
+                    job,
+                    instance,
+                    start_on: false,
+                }
             });
         }
     }
@@ -354,7 +359,7 @@ impl<S: Spawner> Machine<S> {
         let Some(e) = self.events.remove(&id) else {
             return;
         };
-        self.record(|| TraceKind::EventFinished {
+        self.record(|_| TraceKind::EventFinished {
             id,
             name: e.name.clone(),
             failed: e.failed,

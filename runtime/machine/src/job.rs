@@ -29,7 +29,7 @@ impl<S: Spawner> Machine<S> {
         iid
     }
 
-    fn names_of(&self, iid: InstanceId) -> (String, String) {
+    pub(crate) fn names_of(&self, iid: InstanceId) -> (String, String) {
         self.instances.get(&iid).map_or_else(Default::default, |i| {
             (self.class_name(i.class).to_owned(), i.name.clone())
         })
@@ -47,13 +47,15 @@ impl<S: Spawner> Machine<S> {
         let from = inst.goal;
         inst.goal = goal;
         let state = inst.state;
-        let (job, instance) = self.names_of(iid);
-        self.record(|| TraceKind::Goal {
-            job,
-            instance,
-            from,
-            to: goal,
-            cause,
+        self.record(|m| {
+            let (job, instance) = m.names_of(iid);
+            TraceKind::Goal {
+                job,
+                instance,
+                from,
+                to: goal,
+                cause,
+            }
         });
         match (goal, state) {
             (Goal::Start, State::Waiting) | (Goal::Stop, State::Running) => self.advance(iid),
@@ -76,11 +78,12 @@ impl<S: Spawner> Machine<S> {
                 self.enter(iid, to);
             }
             None => {
-                let (job, _) = self.names_of(iid);
-                self.log(
-                    LogLevel::Error,
-                    format!("{job}: no transition from {state} with goal {goal}"),
-                );
+                self.log(LogLevel::Error, |m| {
+                    format!(
+                        "{}: no transition from {state} with goal {goal}",
+                        m.label(iid)
+                    )
+                });
             }
         }
     }
@@ -97,13 +100,15 @@ impl<S: Spawner> Machine<S> {
             let class = inst.class;
             let blocked_by =
                 matches!(to, State::Starting | State::Stopping).then_some(EventId(self.next_event));
-            let (job, instance) = self.names_of(iid);
-            self.record(|| TraceKind::State {
-                job,
-                instance,
-                from,
-                to,
-                blocked_by,
+            self.record(|m| {
+                let (job, instance) = m.names_of(iid);
+                TraceKind::State {
+                    job,
+                    instance,
+                    from,
+                    to,
+                    blocked_by,
+                }
             });
             let wait = match to {
                 State::Starting => {
@@ -117,7 +122,9 @@ impl<S: Spawner> Machine<S> {
                     self.emit_job_event(iid, "starting", true);
                     true
                 }
-                State::SecuritySpawning => self.spawn_if_defined(iid, ProcessKind::Security),
+                State::SecuritySpawning => {
+                    self.config.apparmor && self.spawn_if_defined(iid, ProcessKind::Security)
+                }
                 State::PreStarting => self.spawn_if_defined(iid, ProcessKind::PreStart),
                 State::Spawning => self.spawn_if_defined(iid, ProcessKind::Main),
                 State::PostStarting => self.spawn_if_defined(iid, ProcessKind::PostStart),
@@ -228,13 +235,11 @@ impl<S: Spawner> Machine<S> {
             }
         }
         self.pids.insert(pid, spawn.proc);
-        let label = self.label(iid);
-        self.log(
-            LogLevel::Info,
-            format!("{label} {} process ({pid})", kind.name()),
-        );
+        self.log(LogLevel::Info, |m| {
+            format!("{} {} process ({pid})", m.label(iid), kind.name())
+        });
         let (job, instance) = (spawn.job, spawn.instance);
-        self.record(|| TraceKind::Process {
+        self.record(|_| TraceKind::Process {
             job,
             instance,
             process: kind,

@@ -80,6 +80,11 @@ pub struct Config {
     /// At most this many events are handled in one step
     /// ([`DEFAULT_MAX_EVENTS_PER_STEP`]).
     pub max_events_per_step: usize,
+    /// The least important log line produced as an [`Action::Log`]
+    /// (Upstart's default priority, `message`, is [`LogLevel::Warn`] here).
+    pub log_level: LogLevel,
+    /// AppArmor can load profiles, so `apparmor load` runs (§11.4).
+    pub apparmor: bool,
 }
 
 impl Default for Config {
@@ -91,6 +96,8 @@ impl Default for Config {
             trace: false,
             class_order: Vec::new(),
             max_events_per_step: DEFAULT_MAX_EVENTS_PER_STEP,
+            log_level: LogLevel::Info,
+            apparmor: true,
         }
     }
 }
@@ -307,19 +314,27 @@ impl<S: Spawner> Machine<S> {
                 }
             };
             let ok = reply.is_ok();
-            self.record(|| TraceKind::Reply { id, ok });
+            self.record(|_| TraceKind::Reply { id, ok });
             self.actions.push_back(Action::Reply { id, reply });
         }
     }
 
-    fn record(&mut self, kind: impl FnOnce() -> TraceKind) {
+    /// Records what `kind` builds, only when tracing: nothing is
+    /// allocated for the trace otherwise.
+    fn record(&mut self, kind: impl FnOnce(&Self) -> TraceKind) {
         if self.config.trace {
-            let t = self.now;
-            self.trace.push(TraceRecord { t, kind: kind() });
+            let kind = kind(self);
+            self.trace.push(TraceRecord { t: self.now, kind });
         }
     }
 
-    fn log(&mut self, level: LogLevel, text: String) {
+    /// A line for init's log (and the trace), built only if someone reads
+    /// it: [`Config::log_level`] or tracing.
+    fn log(&mut self, level: LogLevel, text: impl FnOnce(&Self) -> String) {
+        if level < self.config.log_level && !self.config.trace {
+            return;
+        }
+        let text = text(self);
         if self.config.trace {
             self.trace.push(TraceRecord {
                 t: self.now,
@@ -329,7 +344,9 @@ impl<S: Spawner> Machine<S> {
                 },
             });
         }
-        self.actions.push_back(Action::Log { level, text });
+        if level >= self.config.log_level {
+            self.actions.push_back(Action::Log { level, text });
+        }
     }
 
     fn reply(&mut self, id: RequestId, reply: Reply) {

@@ -37,7 +37,7 @@ fn describe(status: ExitStatus) -> String {
 
 impl<S: Spawner> Machine<S> {
     fn ignore(&mut self, what: String) {
-        self.log(LogLevel::Debug, format!("ignored: {what}"));
+        self.log(LogLevel::Debug, |_| format!("ignored: {what}"));
     }
 
     fn state_of(&self, iid: InstanceId) -> Option<State> {
@@ -76,32 +76,29 @@ impl<S: Spawner> Machine<S> {
         // Any exit cancels a pending kill timer (§14).
         self.clear_process(proc, pid);
         let iid = proc.instance;
-        let (job, instance) = self
-            .instances
-            .get(&iid)
-            .map(|i| (self.class_name(i.class).to_owned(), i.name.clone()))
-            .unwrap_or_default();
-        self.record(|| TraceKind::Exit {
-            job,
-            instance,
-            process: proc.process,
-            pid,
-            status,
+        self.record(|m| {
+            let (job, instance) = m.names_of(iid);
+            TraceKind::Exit {
+                job,
+                instance,
+                process: proc.process,
+                pid,
+                status,
+            }
         });
-        let label = self.label(iid);
         let level = if status.is_success() {
             LogLevel::Info
         } else {
             LogLevel::Warn
         };
-        self.log(
-            level,
+        self.log(level, |m| {
             format!(
-                "{label} {} process ({pid}) {}",
+                "{} {} process ({pid}) {}",
+                m.label(iid),
                 proc.process.name(),
                 describe(status)
-            ),
-        );
+            )
+        });
         let cause = Cause::Process(proc.process);
         match proc.process {
             ProcessKind::Main => self.main_exited(iid, status),
@@ -147,18 +144,15 @@ impl<S: Spawner> Machine<S> {
         let mut stop = true;
         if goal == Goal::Start && (!status.is_success() || (respawn && !task)) {
             if failed && respawn {
-                let label = self.label(iid);
                 if self.runaway(iid) {
-                    self.log(
-                        LogLevel::Warn,
-                        format!("{label} respawning too fast, stopped"),
-                    );
+                    self.log(LogLevel::Warn, |m| {
+                        format!("{} respawning too fast, stopped", m.label(iid))
+                    });
                     self.job_failed(iid, None, None);
                 } else {
-                    self.log(
-                        LogLevel::Warn,
-                        format!("{label} main process ended, respawning"),
-                    );
+                    self.log(LogLevel::Warn, |m| {
+                        format!("{} main process ended, respawning", m.label(iid))
+                    });
                     if other_runs {
                         self.change_goal(iid, Goal::Respawn, cause.clone());
                     }
@@ -207,14 +201,13 @@ impl<S: Spawner> Machine<S> {
         };
         self.clear_process(proc, pid);
         let iid = proc.instance;
-        let label = self.label(iid);
-        self.log(
-            LogLevel::Warn,
+        self.log(LogLevel::Warn, |m| {
             format!(
-                "Failed to spawn {label} {} process: {reason}",
+                "Failed to spawn {} {} process: {reason}",
+                m.label(iid),
                 proc.process.name()
-            ),
-        );
+            )
+        });
         match proc.process {
             // Their failure to start is ignored (§8.4).
             ProcessKind::PostStart | ProcessKind::PreStop => {}
@@ -232,8 +225,7 @@ impl<S: Spawner> Machine<S> {
 
     /// The main process of an `expect none` job is running its program.
     pub(crate) fn exec_confirmed(&mut self, pid: u32) {
-        let Some(proc) = self.pids.get(&pid).copied() else {
-            // Normal for pre-start and friends that already ended.
+        let Some(proc) = self.process_of(pid, "exec confirmation") else {
             return;
         };
         let expect = self.expect_of(proc.instance);
@@ -351,24 +343,23 @@ impl<S: Spawner> Machine<S> {
     }
 
     fn send_kill(&mut self, iid: InstanceId, pid: u32, signal: i32) {
-        let label = self.label(iid);
-        let name = upc_bundle::signals::signal_name(signal)
-            .map_or_else(|| signal.to_string(), str::to_owned);
-        self.log(
-            LogLevel::Info,
-            format!("Sending {name} signal to {label} main process ({pid})"),
-        );
-        let (job, instance) = self
-            .instances
-            .get(&iid)
-            .map(|i| (self.class_name(i.class).to_owned(), i.name.clone()))
-            .unwrap_or_default();
-        self.record(|| TraceKind::Kill {
-            job,
-            instance,
-            process: ProcessKind::Main,
-            pid,
-            signal,
+        self.log(LogLevel::Info, |m| {
+            let name = upc_bundle::signals::signal_name(signal)
+                .map_or_else(|| signal.to_string(), str::to_owned);
+            format!(
+                "Sending {name} signal to {} main process ({pid})",
+                m.label(iid)
+            )
+        });
+        self.record(|m| {
+            let (job, instance) = m.names_of(iid);
+            TraceKind::Kill {
+                job,
+                instance,
+                process: ProcessKind::Main,
+                pid,
+                signal,
+            }
         });
         self.actions.push_back(Action::Signal {
             pid,

@@ -1,0 +1,662 @@
+//! The fake spawner and the bounded driver: fake processes that confirm
+//! their exec, reach their `expect` milestones and exit when told, obey
+//! (or ignore) signals, on a virtual clock; and the per-step check of the
+//! trace against the instance table.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use upc_bundle::{Expect, ProcessKind};
+use upc_machine::instance::next_state;
+use upc_machine::{
+    Action, Config, EventId, ExitStatus, Goal, InstanceInfo, Machine, Millis, Reply, Request,
+    RequestId, Spawn, Spawner, State, Stimulus, Target, TraceKind, TraceRecord,
+};
+
+use super::jobs::{bundle, JobBuilder};
+use super::{SIGCONT, SIGKILL};
+
+// ---------------------------------------------------------------------------
+// The fake spawner
+
+/// Records every spawn and hands out increasing pids from 100.
+#[derive(Debug)]
+pub struct FakeSpawner {
+    pub next_pid: u32,
+    pub spawns: Vec<(u32, Spawn)>,
+}
+
+impl Default for FakeSpawner {
+    fn default() -> Self {
+        FakeSpawner {
+            next_pid: 100,
+            spawns: Vec::new(),
+        }
+    }
+}
+
+impl FakeSpawner {
+    /// A pid nothing has had yet (also for forked children).
+    pub fn fresh_pid(&mut self) -> u32 {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        pid
+    }
+}
+
+impl Spawner for FakeSpawner {
+    fn spawn(&mut self, spawn: &Spawn) -> u32 {
+        let pid = self.fresh_pid();
+        self.spawns.push((pid, spawn.clone()));
+        pid
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The driver
+
+/// One fake process.
+#[derive(Debug, Clone)]
+pub struct FakeProc {
+    pub pid: u32,
+    pub kind: ProcessKind,
+    pub job: String,
+    pub instance: String,
+    /// The class's `expect` for a main process, `none` for the others.
+    pub expect: Expect,
+    /// Exec confirmed (setup pipe closed).
+    pub confirmed: bool,
+    /// `expect stop`: raised SIGSTOP.
+    pub stopped: bool,
+    /// `expect fork`/`daemon`: forks reported.
+    pub forks: u32,
+    /// Whether a (group) kill signal other than SIGKILL makes it exit.
+    pub honours_term: bool,
+}
+
+/// Per instance, what the trace says so far.
+#[derive(Debug, Clone)]
+pub struct Track {
+    pub state: State,
+    pub goal: Goal,
+    /// Every goal held since the last state record (the transition may
+    /// have been decided under any of them, e.g. `respawn` turned `start`).
+    pub goals_since_state: Vec<Goal>,
+    pub starts: u32,
+    pub post_stops: u32,
+    /// The job event it waits for in `starting`/`stopping`.
+    pub blocker: Option<EventId>,
+    /// This run's main process died (or its spawn failure came in late) in
+    /// `spawned`, `post-start` or `pre-stop`, where that does not move the
+    /// instance out of the way of `running`: with goal start (a respawn
+    /// decided in `spawned`, or a start arriving before post-start or
+    /// pre-stop ends) the instance then reaches `running` with no main
+    /// process, as Upstart's `job_process_terminated` does.
+    pub main_lost: bool,
+}
+
+impl Track {
+    fn lose_main(&mut self) {
+        if matches!(
+            self.state,
+            State::Spawned | State::PostStart | State::PreStop
+        ) {
+            self.main_lost = true;
+        }
+    }
+}
+
+/// `job` or `job (instance)`, as the machine's log lines name an instance.
+pub fn instance_label(job: &str, instance: &str) -> String {
+    if instance.is_empty() {
+        job.to_owned()
+    } else {
+        format!("{job} ({instance})")
+    }
+}
+
+/// The machine as these tests run it.
+pub type M = Machine<FakeSpawner>;
+
+/// A machine, its fake processes, a virtual clock, and everything it
+/// said.
+pub struct Driver {
+    pub m: M,
+    pub now: Millis,
+    pub trace: Vec<TraceRecord>,
+    pub actions: Vec<Action>,
+    /// Live fake processes by pid.
+    pub procs: BTreeMap<u32, FakeProc>,
+    /// Every pid that has ended (for stale-pid stimuli).
+    pub dead: Vec<u32>,
+    /// Exits of processes that honoured a signal, not yet reported.
+    pub pending: VecDeque<Stimulus>,
+    /// Replies by request.
+    pub replies: BTreeMap<RequestId, Vec<Reply>>,
+    /// Requests sent, in order.
+    pub requests: Vec<(RequestId, Request)>,
+    next_request: u64,
+    seen_spawns: usize,
+    /// Whether a new process honours SIGTERM (by pid).
+    pub honour_term: Box<dyn Fn(u32) -> bool>,
+    pub tracks: BTreeMap<(String, String), Track>,
+    /// Event id -> the instances (job, instance) the trace says hold it
+    /// until they reach their goal.
+    pub holds: BTreeMap<EventId, Vec<(String, String)>>,
+    /// Whether to check the trace and the instance table after each step.
+    pub checking: bool,
+}
+
+impl Driver {
+    /// A machine (tracing on) with `jobs` loaded.
+    pub fn new(jobs: &[JobBuilder]) -> Driver {
+        Driver::with_config(
+            jobs,
+            Config {
+                trace: true,
+                ..Config::default()
+            },
+        )
+    }
+
+    pub fn with_config(jobs: &[JobBuilder], config: Config) -> Driver {
+        let checking = config.trace;
+        Driver {
+            m: Machine::new(bundle(jobs), config, FakeSpawner::default()),
+            now: 0,
+            trace: Vec::new(),
+            actions: Vec::new(),
+            procs: BTreeMap::new(),
+            dead: Vec::new(),
+            pending: VecDeque::new(),
+            replies: BTreeMap::new(),
+            requests: Vec::new(),
+            next_request: 1,
+            seen_spawns: 0,
+            honour_term: Box::new(|_| true),
+            tracks: BTreeMap::new(),
+            holds: BTreeMap::new(),
+            checking,
+        }
+    }
+
+    // -- stimuli
+
+    pub fn emit(&mut self, name: &str, env: Vec<String>) {
+        self.m.emit(self.now, name, env);
+        self.pump();
+    }
+
+    pub fn stimulus(&mut self, stimulus: Stimulus) {
+        self.m.handle(self.now, stimulus);
+        self.pump();
+    }
+
+    /// Sends a request; its reply (if decided at once) is in
+    /// [`Driver::replies`].
+    pub fn request(&mut self, request: Request) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        self.requests.push((id, request.clone()));
+        self.stimulus(Stimulus::Request { id, request });
+        id
+    }
+
+    /// The only reply to `id`, if any.
+    pub fn reply(&self, id: RequestId) -> Option<&Reply> {
+        let replies = self.replies.get(&id)?;
+        assert!(replies.len() <= 1, "request {id:?} replied twice");
+        replies.first()
+    }
+
+    pub fn start(&mut self, job: &str, env: Vec<String>, wait: bool) -> RequestId {
+        self.request(Request::Start {
+            target: Target::Job(job.into()),
+            env,
+            wait,
+        })
+    }
+
+    pub fn stop(&mut self, job: &str, env: Vec<String>, wait: bool) -> RequestId {
+        self.request(Request::Stop {
+            target: Target::Job(job.into()),
+            env,
+            wait,
+        })
+    }
+
+    pub fn exit(&mut self, pid: u32, status: ExitStatus) {
+        self.procs.remove(&pid);
+        self.dead.push(pid);
+        self.stimulus(Stimulus::Exited { pid, status });
+    }
+
+    /// Loads a new job set (a configuration reload, §15).
+    pub fn reload(&mut self, jobs: &[JobBuilder]) {
+        self.m.reload(self.now, bundle(jobs));
+        self.pump();
+    }
+
+    /// Moves the clock on, and fires the kill timer if it is due.
+    pub fn advance(&mut self, ms: Millis) {
+        self.now += ms;
+        if self.m.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.stimulus(Stimulus::Timeout);
+        }
+    }
+
+    /// Reports the oldest pending exit of a signalled process.
+    pub fn deliver_one(&mut self) -> bool {
+        match self.pending.pop_front() {
+            Some(s) => {
+                self.stimulus(s);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The next thing process `pid` does on its own: confirm its exec,
+    /// reach its `expect` milestone, or exit with `status`.
+    pub fn step_process(&mut self, pid: u32, status: ExitStatus) {
+        let Some(p) = self.procs.get(&pid).cloned() else {
+            return;
+        };
+        if !p.confirmed {
+            self.procs.get_mut(&pid).unwrap().confirmed = true;
+            return self.stimulus(Stimulus::ExecConfirmed { pid });
+        }
+        match p.expect {
+            Expect::Stop if !p.stopped => {
+                self.procs.get_mut(&pid).unwrap().stopped = true;
+                self.stimulus(Stimulus::Stopped { pid })
+            }
+            Expect::Fork | Expect::Daemon
+                if p.forks < if p.expect == Expect::Fork { 1 } else { 2 } =>
+            {
+                // The parent hands over to a fresh child and exits (an
+                // exit the machine no longer tracks).
+                let child = self.m.spawner.fresh_pid();
+                let mut c = self.procs.remove(&pid).unwrap();
+                c.pid = child;
+                c.forks += 1;
+                self.procs.insert(child, c);
+                self.stimulus(Stimulus::Forked { pid, child });
+                self.dead.push(pid);
+                self.stimulus(Stimulus::Exited {
+                    pid,
+                    status: ExitStatus::Exited(0),
+                });
+            }
+            _ => self.exit(pid, status),
+        }
+    }
+
+    /// Runs until no process is left, nothing is pending and no timer is
+    /// armed, every process doing its next step in pid order and exiting
+    /// with `status(process)`. Panics after `max_steps` steps (livelock).
+    pub fn run_to_rest(&mut self, max_steps: usize, status: impl Fn(&FakeProc) -> ExitStatus) {
+        for _ in 0..max_steps {
+            if self.deliver_one() {
+                continue;
+            }
+            if let Some((&pid, p)) = self.procs.iter().next() {
+                let s = status(p);
+                self.step_process(pid, s);
+                continue;
+            }
+            match self.m.poll_timeout() {
+                Some(t) => {
+                    self.now = self.now.max(t);
+                    self.stimulus(Stimulus::Timeout);
+                }
+                None => return,
+            }
+        }
+        panic!(
+            "livelock: not at rest after {max_steps} steps; instances: {:#?}; processes: {:?}",
+            self.m.instances(),
+            self.procs
+        );
+    }
+
+    /// [`Driver::run_to_rest`] with every process exiting 0.
+    pub fn settle(&mut self) {
+        self.run_to_rest(100_000, |_| ExitStatus::Exited(0));
+    }
+
+    // -- after each step
+
+    /// Drains the machine: new spawns become fake processes, signals reach
+    /// them, replies are filed, the trace is checked.
+    fn pump(&mut self) {
+        let spawns: Vec<(u32, Spawn)> = self
+            .m
+            .spawner
+            .spawns
+            .get(self.seen_spawns..)
+            .unwrap_or_default()
+            .to_vec();
+        self.seen_spawns = self.m.spawner.spawns.len();
+        for (pid, s) in spawns {
+            let expect = if s.proc.process == ProcessKind::Main {
+                self.m
+                    .class_view(s.class)
+                    .map_or(Expect::None, |j| j.expect())
+            } else {
+                Expect::None
+            };
+            let honours_term = (self.honour_term)(pid);
+            self.procs.insert(
+                pid,
+                FakeProc {
+                    pid,
+                    kind: s.proc.process,
+                    job: s.job.clone(),
+                    instance: s.instance.clone(),
+                    expect,
+                    confirmed: false,
+                    stopped: false,
+                    forks: 0,
+                    honours_term,
+                },
+            );
+        }
+        while let Some(a) = self.m.poll_action() {
+            match &a {
+                Action::Reply { id, reply } => {
+                    self.replies.entry(*id).or_default().push(reply.clone());
+                }
+                Action::Signal { pid, signal, group } => {
+                    let dies = self.procs.get(pid).is_some_and(|p| {
+                        *signal == SIGKILL || (*group && *signal != SIGCONT && p.honours_term)
+                    });
+                    if dies {
+                        self.procs.remove(pid);
+                        self.dead.push(*pid);
+                        self.pending.push_back(Stimulus::Exited {
+                            pid: *pid,
+                            status: ExitStatus::Signaled(*signal),
+                        });
+                    }
+                }
+                _ => {}
+            }
+            self.actions.push(a);
+        }
+        let new = self.m.take_trace();
+        if self.checking {
+            for r in &new {
+                self.follow(r);
+            }
+            self.check_instances();
+        }
+        self.trace.extend(new);
+    }
+
+    /// Follows one trace record, asserting the per-instance invariants.
+    fn follow(&mut self, r: &TraceRecord) {
+        match &r.kind {
+            TraceKind::Goal {
+                job,
+                instance,
+                from,
+                to,
+                ..
+            } => {
+                let key = (job.clone(), instance.clone());
+                let t = self.tracks.entry(key).or_insert_with(|| {
+                    assert_eq!(
+                        *from,
+                        Goal::Stop,
+                        "{job} ({instance}): a new instance starts with goal stop"
+                    );
+                    Track {
+                        state: State::Waiting,
+                        goal: Goal::Stop,
+                        goals_since_state: vec![Goal::Stop],
+                        starts: 0,
+                        post_stops: 0,
+                        blocker: None,
+                        main_lost: false,
+                    }
+                });
+                assert_eq!(
+                    t.goal, *from,
+                    "{job} ({instance}): goal record from {from} but the goal was {}",
+                    t.goal
+                );
+                assert_ne!(from, to, "{job} ({instance}): a goal change to itself");
+                t.goal = *to;
+                t.goals_since_state.push(*to);
+            }
+            TraceKind::State {
+                job,
+                instance,
+                from,
+                to,
+                blocked_by,
+            } => {
+                let key = (job.clone(), instance.clone());
+                let Some(t) = self.tracks.get_mut(&key) else {
+                    panic!("{job} ({instance}): state {from} -> {to} before any goal change");
+                };
+                assert_eq!(
+                    t.state, *from,
+                    "{job} ({instance}): state record from {from} but the state was {}",
+                    t.state
+                );
+                let allowed = t.goals_since_state.iter().any(|&g| {
+                    [true, false]
+                        .into_iter()
+                        .any(|alive| next_state(*from, g, alive).map(|n| n.0) == Some(*to))
+                });
+                assert!(
+                    allowed,
+                    "{job} ({instance}): {from} -> {to} is not in the table under goals {:?}",
+                    t.goals_since_state
+                );
+                t.state = *to;
+                t.goals_since_state = vec![t.goal];
+                t.blocker = *blocked_by;
+                assert_eq!(
+                    blocked_by.is_some(),
+                    matches!(to, State::Starting | State::Stopping),
+                    "{job} ({instance}): only starting and stopping wait for an event"
+                );
+                match to {
+                    State::Starting => {
+                        t.starts += 1;
+                        t.main_lost = false;
+                    }
+                    State::PostStop => t.post_stops += 1,
+                    State::Waiting => {
+                        assert_eq!(t.goal, Goal::Stop, "{job} ({instance}): waiting needs stop");
+                        assert_eq!(
+                            t.starts, t.post_stops,
+                            "{job} ({instance}): every start passes through post-stop"
+                        );
+                        self.tracks.remove(&key);
+                    }
+                    _ => {}
+                }
+            }
+            TraceKind::Exit {
+                job,
+                instance,
+                process: ProcessKind::Main,
+                ..
+            } => {
+                if let Some(t) = self.tracks.get_mut(&(job.clone(), instance.clone())) {
+                    t.lose_main();
+                }
+            }
+            // A main spawn failure reported late (after its exec) has the
+            // same effect as an exit; only the log line names the job.
+            TraceKind::Log { text, .. } if text.starts_with("Failed to spawn ") => {
+                if let Some(label) = text
+                    .strip_prefix("Failed to spawn ")
+                    .and_then(|rest| rest.split_once(" main process: "))
+                    .map(|(label, _)| label)
+                {
+                    for ((job, instance), t) in self.tracks.iter_mut() {
+                        if label == instance_label(job, instance) {
+                            t.lose_main();
+                        }
+                    }
+                }
+            }
+            // A class's `start on` match lets go without a record when the
+            // condition is reset; only instance holds are kept.
+            TraceKind::Hold {
+                event,
+                job,
+                instance,
+                start_on: false,
+            } => {
+                self.holds
+                    .entry(*event)
+                    .or_default()
+                    .push((job.clone(), instance.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    /// The instance table agrees with the trace.
+    pub fn check_instances(&self) {
+        let infos = self.m.instances();
+        let mut seen = BTreeSet::new();
+        for i in &infos {
+            let key = (i.job.clone(), i.name.clone());
+            assert!(seen.insert(key.clone()), "two instances {key:?}");
+            let Some(t) = self.tracks.get(&key) else {
+                panic!("instance {key:?} exists but the trace never started it: {i:?}");
+            };
+            assert_eq!(i.state, t.state, "{key:?}: state differs from the trace");
+            assert_eq!(i.goal, t.goal, "{key:?}: goal differs from the trace");
+            let open = t.starts - t.post_stops;
+            let expected = u32::from(!matches!(t.state, State::PostStop | State::Waiting));
+            assert_eq!(
+                open, expected,
+                "{key:?} in {}: {} starts, {} post-stops",
+                t.state, t.starts, t.post_stops
+            );
+            for (kind, _) in &i.processes {
+                assert!(
+                    process_may_run(*kind, i.state),
+                    "{key:?}: a {} process in state {}",
+                    kind.name(),
+                    i.state
+                );
+            }
+        }
+        for key in self.tracks.keys() {
+            assert!(
+                seen.contains(key),
+                "the trace says {key:?} exists ({:?}) but the machine has no such instance",
+                self.tracks.get(key)
+            );
+        }
+    }
+
+    pub fn instance(&self, job: &str, name: &str) -> Option<InstanceInfo> {
+        self.m
+            .instances()
+            .into_iter()
+            .find(|i| i.job == job && i.name == name)
+    }
+
+    /// The state of singleton `job`, `None` once it is gone.
+    pub fn state(&self, job: &str) -> Option<(Goal, State)> {
+        self.instance(job, "").map(|i| (i.goal, i.state))
+    }
+
+    /// Live processes of `job` of one kind.
+    pub fn pids(&self, job: &str, kind: ProcessKind) -> Vec<u32> {
+        self.procs
+            .values()
+            .filter(|p| p.job == job && p.kind == kind)
+            .map(|p| p.pid)
+            .collect()
+    }
+
+    /// The names and environments of the events handled so far, in order.
+    pub fn events(&self) -> Vec<(String, Vec<String>)> {
+        self.trace
+            .iter()
+            .filter_map(|r| match &r.kind {
+                TraceKind::Event { name, env, .. } => Some((name.clone(), env.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `name` plus the environment of every handled event, as one line
+    /// each (`stopping JOB=a INSTANCE= RESULT=ok`).
+    pub fn event_lines(&self) -> Vec<String> {
+        self.events()
+            .into_iter()
+            .map(|(n, e)| std::iter::once(n).chain(e).collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// The state sequence of `job (instance)` from the trace.
+    pub fn states_of(&self, job: &str, instance: &str) -> Vec<State> {
+        let mut out = Vec::new();
+        for r in &self.trace {
+            if let TraceKind::State {
+                job: j,
+                instance: i,
+                from,
+                to,
+                ..
+            } = &r.kind
+            {
+                if j == job && i == instance {
+                    if out.is_empty() {
+                        out.push(*from);
+                    }
+                    out.push(*to);
+                }
+            }
+        }
+        out
+    }
+
+    /// The texts of the ignored-stimulus and log records.
+    pub fn logs(&self) -> Vec<String> {
+        self.trace
+            .iter()
+            .filter_map(|r| match &r.kind {
+                TraceKind::Log { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Whether a process of `kind` may be alive while the instance is in
+/// `state` at the end of a step: main from `spawned` until `killed` sees
+/// it go; every other process holds its own waiting state until it exits
+/// (§3.3).
+fn process_may_run(kind: ProcessKind, state: State) -> bool {
+    use State::*;
+    match kind {
+        ProcessKind::Main => matches!(
+            state,
+            Spawned
+                | PostStarting
+                | PostStart
+                | Running
+                | PreStopping
+                | PreStop
+                | Stopping
+                | Killed
+        ),
+        ProcessKind::Security => state == Security,
+        ProcessKind::PreStart => state == PreStart,
+        ProcessKind::PostStart => state == PostStart,
+        ProcessKind::PreStop => state == PreStop,
+        ProcessKind::PostStop => state == PostStop,
+    }
+}
