@@ -168,6 +168,9 @@ impl<'b> Program<'b> {
 
     /// Whether the whole condition is true.
     pub fn is_satisfied(&self, state: &OperatorState) -> bool {
+        if self.b.max_stack_depth() <= 64 {
+            return self.is_satisfied_in_bits(state);
+        }
         let mut stack: Vec<bool> = Vec::new();
         let mut k = 0;
         for &op in self.code {
@@ -184,6 +187,25 @@ impl<'b> Program<'b> {
             }
         }
         stack.pop().unwrap_or(false)
+    }
+
+    /// [`Program::is_satisfied`] with the stack in one `u64` (bit 0 on
+    /// top): no allocation, for every program no deeper than 64.
+    fn is_satisfied_in_bits(&self, state: &OperatorState) -> bool {
+        let mut stack = 0u64;
+        let mut k = 0;
+        for &op in self.code {
+            if op == OP_MATCH {
+                let v = state.values.get(k).copied().unwrap_or(false);
+                stack = (stack << 1) | u64::from(v);
+                k += 1;
+            } else {
+                let (r, l) = (stack & 1 != 0, stack & 2 != 0);
+                let v = if op == OP_AND { l && r } else { l || r };
+                stack = ((stack >> 2) << 1) | u64::from(v);
+            }
+        }
+        stack & 1 != 0
     }
 
     /// The value of every instruction's subtree.

@@ -242,7 +242,7 @@ impl<S: Spawner> Machine<S> {
         let Some(e) = self.events.get(&event) else {
             return;
         };
-        let (name, env) = (e.name.clone(), e.env.clone());
+        let (name, env) = (Rc::clone(&e.name), Rc::clone(&e.env));
         let Some(c) = self.classes.get_mut(&class) else {
             return;
         };
@@ -291,13 +291,14 @@ impl<S: Spawner> Machine<S> {
         let Some(c) = self.classes.get_mut(&class) else {
             return;
         };
-        let held: Vec<EventId> = c.start_held.iter_mut().filter_map(Option::take).collect();
-        let bundle = Rc::clone(&c.bundle);
-        if let Some(p) = c.start_on.and_then(|p| bundle.program(p)) {
-            p.reset(&mut c.start_state);
-        }
-        for e in held {
-            self.unblock_event(e, false);
+        for k in 0..c.start_held.len() {
+            let Some(c) = self.classes.get_mut(&class) else {
+                return;
+            };
+            if let Some(e) = c.start_held.get_mut(k).and_then(Option::take) {
+                c.start_state.set(k, false);
+                self.unblock_event(e, false);
+            }
         }
     }
 
@@ -324,5 +325,37 @@ impl<S: Spawner> Machine<S> {
             }
         }
         env
+    }
+}
+
+/// The classes by id. Ids are handed out in increasing order and never
+/// reused, so a vector indexed by id is the map: a lookup is one index, not
+/// a tree walk (every event looks up the classes it concerns).
+#[derive(Default)]
+pub struct Classes {
+    slots: Vec<Option<Class>>,
+}
+
+impl Classes {
+    pub fn get(&self, id: &ClassId) -> Option<&Class> {
+        self.slots.get(id.0 as usize)?.as_ref()
+    }
+
+    pub fn get_mut(&mut self, id: &ClassId) -> Option<&mut Class> {
+        self.slots.get_mut(id.0 as usize)?.as_mut()
+    }
+
+    pub fn insert(&mut self, id: ClassId, class: Class) {
+        let at = id.0 as usize;
+        if self.slots.len() <= at {
+            self.slots.resize_with(at + 1, || None);
+        }
+        if let Some(slot) = self.slots.get_mut(at) {
+            *slot = Some(class);
+        }
+    }
+
+    pub fn remove(&mut self, id: &ClassId) -> Option<Class> {
+        self.slots.get_mut(id.0 as usize)?.take()
     }
 }

@@ -25,8 +25,9 @@ pub const DEFAULT_MAX_EVENTS_PER_STEP: usize = 1 << 16;
 
 pub struct Event {
     pub id: EventId,
-    pub name: String,
-    pub env: Vec<String>,
+    /// Shared, so handling it can hold them while the machine changes.
+    pub name: Rc<str>,
+    pub env: Rc<[String]>,
     pub handling: bool,
     /// How many matches and instances hold it.
     pub blockers: u32,
@@ -59,8 +60,8 @@ impl<S: Spawner> Machine<S> {
             id,
             Event {
                 id,
-                name,
-                env,
+                name: name.into(),
+                env: env.into(),
                 handling: false,
                 blockers: 0,
                 failed: false,
@@ -120,12 +121,12 @@ impl<S: Spawner> Machine<S> {
         let Some(e) = self.events.get(&id) else {
             return;
         };
-        let (name, event_env) = (e.name.clone(), e.env.clone());
+        let (name, event_env) = (Rc::clone(&e.name), Rc::clone(&e.env));
         let emitter = e.emitter.clone();
         self.record(|_| TraceKind::Event {
             id,
-            name: name.clone(),
-            env: event_env.clone(),
+            name: name.to_string(),
+            env: event_env.to_vec(),
             emitter,
         });
         for class in self.index.candidates(&name, &event_env) {
@@ -146,12 +147,14 @@ impl<S: Spawner> Machine<S> {
         let Some(program) = c.stop_on.and_then(|p| bundle.program(p)) else {
             return;
         };
-        let instances: Vec<InstanceId> = c.instances.values().copied().collect();
+        let mut instances = std::mem::take(&mut self.scratch);
+        instances.clear();
+        instances.extend(c.instances.values().copied());
         let event = EventRef {
             name,
             env: event_env,
         };
-        for iid in instances {
+        for &iid in instances.iter() {
             let Some(inst) = self.instances.get_mut(&iid) else {
                 continue;
             };
@@ -186,6 +189,7 @@ impl<S: Spawner> Machine<S> {
             }
             self.release_stop_holds(iid);
         }
+        self.scratch = instances;
     }
 
     /// Returns false when the event must not be offered to further classes.
@@ -229,6 +233,17 @@ impl<S: Spawner> Machine<S> {
         let Some(c) = self.classes.get(&class) else {
             return true;
         };
+        // A singleton already started: nothing to build, only the reset
+        // (the common case of a repeated event).
+        let running_singleton = c.instance_template.is_empty()
+            && c.instances
+                .get("")
+                .and_then(|iid| self.instances.get(iid))
+                .is_some_and(|i| i.goal == Goal::Start);
+        if running_singleton {
+            self.release_start_holds(class);
+            return true;
+        }
         let held = c.start_held.clone();
         let template = c.instance_template.clone();
         let class_name = c.name.clone();
@@ -283,7 +298,7 @@ impl<S: Spawner> Machine<S> {
                 continue;
             };
             if let Some(event) = self.events.get(e) {
-                for entry in &event.env {
+                for entry in event.env.iter() {
                     env::set(&mut merged, entry.clone());
                 }
             }
@@ -295,7 +310,7 @@ impl<S: Spawner> Machine<S> {
     fn names(&self, events: &[EventId]) -> String {
         let names: Vec<&str> = events
             .iter()
-            .filter_map(|e| self.events.get(e).map(|e| e.name.as_str()))
+            .filter_map(|e| self.events.get(e).map(|e| &*e.name))
             .collect();
         names.join(" ")
     }
@@ -361,7 +376,7 @@ impl<S: Spawner> Machine<S> {
         };
         self.record(|_| TraceKind::EventFinished {
             id,
-            name: e.name.clone(),
+            name: e.name.to_string(),
             failed: e.failed,
         });
         for waiter in &e.waiters {
@@ -385,7 +400,7 @@ impl<S: Spawner> Machine<S> {
             }
         }
         if e.failed && !e.name.ends_with("/failed") {
-            self.new_event(format!("{}/failed", e.name), e.env, None);
+            self.new_event(format!("{}/failed", e.name), e.env.to_vec(), None);
         }
     }
 }

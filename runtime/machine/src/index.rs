@@ -136,7 +136,9 @@ impl MatchIndex {
         let Some(entry) = self.by_name.get(name) else {
             return Vec::new();
         };
-        let mut lists: Vec<&List> = vec![&entry.any];
+        // At most one list per env entry, plus two.
+        let mut lists: Vec<&List> = Vec::with_capacity(2 + env.len());
+        lists.push(&entry.any);
         let split = |e: &'_ String| -> (usize, usize) {
             let k = e.find('=').unwrap_or(e.len());
             (k, (k + 1).min(e.len()))

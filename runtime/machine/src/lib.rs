@@ -43,7 +43,7 @@ pub use events::DEFAULT_MAX_EVENTS_PER_STEP;
 pub use types::*;
 pub use upc_bundle::{Job, ValidatedBundle};
 
-use class::Class;
+use class::Classes;
 use events::Event;
 use instance::Instance;
 
@@ -111,7 +111,7 @@ pub struct Machine<S: Spawner> {
     now: Millis,
     /// Which classes each event can concern.
     index: index::MatchIndex,
-    classes: BTreeMap<ClassId, Class>,
+    classes: Classes,
     /// Name -> the class registered under it.
     registered: BTreeMap<String, ClassId>,
     /// Name -> the newer class waiting for the registered one to become
@@ -122,6 +122,9 @@ pub struct Machine<S: Spawner> {
     next_instance: u64,
     events: BTreeMap<EventId, Event>,
     next_event: u64,
+    /// Reused for the instance list of a class while an event is offered
+    /// to them.
+    scratch: Vec<InstanceId>,
     /// The events a pass of the queue must visit: pending ones and those
     /// nobody holds any more.
     attention: BTreeSet<EventId>,
@@ -173,7 +176,7 @@ impl<S: Spawner> Machine<S> {
             config,
             now: 0,
             index: index::MatchIndex::default(),
-            classes: BTreeMap::new(),
+            classes: Classes::default(),
             registered: BTreeMap::new(),
             pending: BTreeMap::new(),
             next_class: 0,
@@ -182,6 +185,7 @@ impl<S: Spawner> Machine<S> {
             events: BTreeMap::new(),
             next_event: 1,
             attention: BTreeSet::new(),
+            scratch: Vec::new(),
             pids: HashMap::new(),
             deadlines: BTreeSet::new(),
             actions: VecDeque::new(),
@@ -277,7 +281,7 @@ impl<S: Spawner> Machine<S> {
     pub fn live_events(&self) -> Vec<(EventId, String, u32)> {
         self.events
             .values()
-            .map(|e| (e.id, e.name.clone(), e.blockers))
+            .map(|e| (e.id, e.name.to_string(), e.blockers))
             .collect()
     }
 
