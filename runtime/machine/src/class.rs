@@ -1,7 +1,7 @@
 //! Job classes: loading a bundle, the registration rule, and what happens
 //! to a class replaced or deleted by a reload (runtime-semantics.md §15).
 //!
-//! A class is one job of one bundle generation. Each name has exactly one
+//! A class is one job of one loaded bundle. Each name has exactly one
 //! registered class; a newer definition of a name whose class still has
 //! instances waits in `pending` until the last instance is back in
 //! `waiting`, and only then takes over (with the partial `start on`

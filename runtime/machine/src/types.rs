@@ -22,7 +22,7 @@ pub struct EventId(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
 
-/// Identifies a loaded job class (a job of one bundle generation).
+/// Identifies a loaded job class (a job of one loaded bundle).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClassId(pub u32);
 
