@@ -147,6 +147,11 @@ impl<S: Spawner> Machine<S> {
         let Some(program) = c.stop_on.and_then(|p| bundle.program(p)) else {
             return;
         };
+        // The class may be here for its `start on` alone: then none of its
+        // instances (there can be thousands) needs to look.
+        if !program.matches().any(|m| m.event() == name) {
+            return;
+        }
         let mut instances = std::mem::take(&mut self.scratch);
         instances.clear();
         instances.extend(c.instances.values().copied());
