@@ -24,6 +24,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod class;
+pub mod command;
 mod control;
 pub mod env;
 mod events;
@@ -39,6 +40,7 @@ mod types;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
+pub use command::Command;
 pub use events::DEFAULT_MAX_EVENTS_PER_STEP;
 pub use types::*;
 pub use upc_bundle::{Job, ValidatedBundle};

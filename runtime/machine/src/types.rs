@@ -324,7 +324,8 @@ pub struct Spawn {
     pub job: String,
     pub instance: String,
     pub body: BodyKind,
-    /// The `exec` command line or the script.
+    /// The `exec` command line or the script; [`Spawn::command`] gives
+    /// the exact argv (and fd 9 script) Upstart would run.
     pub text: String,
     /// The exact environment, `KEY=VALUE` in order.
     pub env: Vec<String>,
