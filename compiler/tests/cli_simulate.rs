@@ -582,3 +582,28 @@ fn help_documents_the_exit_status() {
     }
     assert!(Path::new(SYSTEM).is_relative());
 }
+
+#[test]
+fn a_job_set_that_keeps_itself_busy_gives_up_quickly_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flip.conf"),
+        "start on startup or stopped flip\nstop on started flip\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_upc"))
+        .args(["simulate", "-q"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("keeps itself busy"), "{text}");
+    assert!(text.contains("events not finished: stopped ×"), "{text}");
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -44,6 +44,12 @@ pub const DEFAULT_UNTIL_MS: Millis = 10 * 60 * 1000;
 /// Bound on the number of steps (stimuli handed to the machine and script
 /// steps taken).
 pub const DEFAULT_MAX_STEPS: usize = 50_000;
+/// Bound on the trace: a job set that feeds itself events fills it within
+/// one step, long before the step bound.
+pub const DEFAULT_MAX_RECORDS: usize = 5_000_000;
+/// Events the machine handles in one step here: small, so the bounds above
+/// are looked at often.
+const EVENTS_PER_STEP: usize = 10_000;
 /// Time between two effects of a job's script, and before its first.
 const EFFECT_GAP_MS: Millis = 1;
 /// Time between a traced process's `PTRACE_CONT` and its fork, and
@@ -69,6 +75,8 @@ pub struct Options {
     /// Stop at this simulated time.
     pub until: Millis,
     pub max_steps: usize,
+    /// Stop once the trace holds this many records.
+    pub max_records: usize,
     /// Perform the `initctl` commands found in job scripts.
     pub script_effects: bool,
     /// Handed to the machine: the order in which classes react to one event.
@@ -85,6 +93,7 @@ impl Default for Options {
             startup: Some("startup".into()),
             until: DEFAULT_UNTIL_MS,
             max_steps: DEFAULT_MAX_STEPS,
+            max_records: DEFAULT_MAX_RECORDS,
             script_effects: true,
             class_order: Vec::new(),
             global_env: vec![
@@ -241,6 +250,7 @@ impl Simulation {
     pub fn new(bundle: ValidatedBundle<'static>, options: Options) -> Result<Self, UnknownJob> {
         let config = Config {
             trace: true,
+            max_events_per_step: EVENTS_PER_STEP,
             class_order: options.class_order.clone(),
             global_env: options.global_env.clone(),
             ..Config::default()
@@ -300,7 +310,9 @@ impl Simulation {
                 self.now = self.now.max(self.options.until);
                 return self.outcome(End::Until);
             }
-            if self.steps >= self.options.max_steps {
+            if self.steps >= self.options.max_steps
+                || self.records.len() >= self.options.max_records
+            {
                 return self.outcome(End::StepLimit);
             }
             self.steps += 1;

@@ -125,7 +125,7 @@ impl Summary {
             let _ = writeln!(out, "not at rest: {}", list.join(", "));
         }
         if !self.unfinished.is_empty() {
-            let _ = writeln!(out, "events not finished: {}", self.unfinished.join(", "));
+            let _ = writeln!(out, "events not finished: {}", counted(&self.unfinished));
         }
         out
     }
@@ -331,4 +331,30 @@ fn tells_an_exit(text: &str) -> bool {
         ]
         .iter()
         .any(|s| text.contains(s))
+}
+
+/// `a, b ×3, c`: each name once, in first-seen order, with its count when
+/// it repeats (a busy set can leave thousands).
+fn counted(names: &[String]) -> String {
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for n in names {
+        match at.get(n.as_str()).and_then(|&i| seen.get_mut(i)) {
+            Some((_, count)) => *count += 1,
+            None => {
+                at.insert(n, seen.len());
+                seen.push((n, 1));
+            }
+        }
+    }
+    seen.iter()
+        .map(|&(n, c)| {
+            if c > 1 {
+                format!("{n} ×{c}")
+            } else {
+                n.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
