@@ -61,17 +61,24 @@ impl<S: Spawner> Machine<S> {
             .ok_or_else(|| error(ErrorKind::UnknownJob, format!("Unknown job: {job}")))
     }
 
-    /// The instance name a class request selects: the `instance` template
-    /// expanded against global + class env + the request's env.
-    fn instance_name(&self, class: ClassId, env: &[String]) -> Result<String, ControlError> {
+    /// Global table + class `env` + the request's `KEY=VALUE` list: what a
+    /// class request's instance name expands against, and a start's
+    /// environment (§9.2).
+    fn request_env(&self, class: ClassId, env: &[String]) -> Vec<String> {
         let mut full = self.class_env(class);
         for entry in env {
             env::set(&mut full, entry.clone());
         }
+        full
+    }
+
+    /// The instance name a class request selects: the `instance` template
+    /// expanded against [`Self::request_env`].
+    fn instance_name(&self, class: ClassId, full: &[String]) -> Result<String, ControlError> {
         let Some(c) = self.classes.get(&class) else {
             return Err(error(ErrorKind::UnknownJob, "Unknown job"));
         };
-        upc_bundle::expand::try_expand(&c.instance_template, &full).map_err(|e| {
+        upc_bundle::expand::try_expand(&c.instance_template, full).map_err(|e| {
             let mut message = e.to_string();
             if let Some(usage) = &c.usage {
                 message.push_str(&format!("\nUsage: {usage}"));
@@ -103,11 +110,14 @@ impl<S: Spawner> Machine<S> {
         if !env::all_valid(&request_env) {
             return Err(invalid_env());
         }
-        let (class, name, wait, class_level) = match target {
+        // `full`: the class-level request's environment, `None` from
+        // inside a job.
+        let (class, name, wait, full) = match target {
             Target::Job(job) => {
                 let class = self.class_named(job)?;
-                let name = self.instance_name(class, &request_env)?;
-                (class, name, wait, true)
+                let full = self.request_env(class, &request_env);
+                let name = self.instance_name(class, &full)?;
+                (class, name, wait, Some(full))
             }
             // From inside a job: never waits, keeps the environment.
             Target::Instance { job, instance } => {
@@ -118,7 +128,7 @@ impl<S: Spawner> Machine<S> {
                         format!("Unknown instance: {instance} of job {job}"),
                     )
                 })?;
-                (class, instance.clone(), false, false)
+                (class, instance.clone(), false, None)
             }
         };
         let label = |name: &str| {
@@ -160,15 +170,8 @@ impl<S: Spawner> Machine<S> {
                 iid
             }
         };
-        let start_env = if class_level && kind != RequestKind::Stop {
-            let mut full = self.class_env(class);
-            for entry in &request_env {
-                env::set(&mut full, entry.clone());
-            }
-            Some(full)
-        } else {
-            None
-        };
+        let class_level = full.is_some();
+        let start_env = full.filter(|_| kind != RequestKind::Stop);
         if let Some(inst) = self.instances.get_mut(&iid) {
             match kind {
                 RequestKind::Start => inst.start_env = start_env,
@@ -215,7 +218,10 @@ impl<S: Spawner> Machine<S> {
         let (class, name) = match target {
             Target::Job(job) => {
                 let class = self.class_named(job)?;
-                (class, self.instance_name(class, &env)?)
+                (
+                    class,
+                    self.instance_name(class, &self.request_env(class, &env))?,
+                )
             }
             Target::Instance { job, instance } => (self.class_named(job)?, instance.clone()),
         };
@@ -246,7 +252,7 @@ impl<S: Spawner> Machine<S> {
             return Err(invalid_env());
         }
         let class = self.class_named(job)?;
-        let name = self.instance_name(class, &env)?;
+        let name = self.instance_name(class, &self.request_env(class, &env))?;
         match self.existing(class, &name) {
             Some(iid) => Ok(Output::Status(vec![self.status_line(iid)])),
             None if env.is_empty() => Ok(Output::Status(vec![format!("{job} stop/waiting")])),
