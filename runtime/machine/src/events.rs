@@ -238,14 +238,16 @@ impl<S: Spawner> Machine<S> {
         let Some(c) = self.classes.get(&class) else {
             return true;
         };
-        // A singleton already started: nothing to build, only the reset
+        // A template without `$` (a singleton's empty one, above all)
+        // names its instance without the environment; when that instance
+        // is already started there is nothing to build, only the reset
         // (the common case of a repeated event).
-        let running_singleton = c.instance_template.is_empty()
+        let already_started = !c.instance_template.contains('$')
             && c.instances
-                .get("")
+                .get(&c.instance_template)
                 .and_then(|iid| self.instances.get(iid))
                 .is_some_and(|i| i.goal == Goal::Start);
-        if running_singleton {
+        if already_started {
             self.release_start_holds(class);
             return true;
         }
