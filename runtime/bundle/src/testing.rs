@@ -1,7 +1,12 @@
 //! Test support shared by the crate's tests, the fuzz targets and the
 //! benchmarks: a small job set that touches every field of the format,
-//! resealing an edited bundle, and the checks every validated bundle must
-//! pass. Not part of the format's API; it may panic (it asserts).
+//! resealing an edited bundle, the checks every validated bundle must
+//! pass, and the replay `main` of every fuzz target (bundle and machine).
+//! Not part of the format's API; it may panic (it asserts).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use crate::checksum::xxh64;
 use crate::layout::{CHECKSUM_START, H_CHECKSUM, H_TOTAL_LEN};
@@ -339,5 +344,41 @@ pub fn sample_spec() -> BundleSpec {
         compiler_version: "upc 0.1.0".into(),
         source_digest: [0xab; 32],
         jobs: vec![full, task, bare],
+    }
+}
+
+/// A fuzz target's plain-binary `main` on the stable toolchain (shared by
+/// the bundle and machine fuzz crates): runs `target` on every file under
+/// the paths given as arguments, prints how many inputs ran.
+pub fn replay(target: fn(&[u8])) -> ExitCode {
+    let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let mut files = Vec::new();
+    for a in &args {
+        collect(a, &mut files);
+    }
+    for f in &files {
+        match fs::read(f) {
+            Ok(data) => target(&data),
+            Err(e) => {
+                eprintln!("{}: {e}", f.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    println!("replayed {} inputs", files.len());
+    ExitCode::SUCCESS
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = fs::read_dir(path)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        entries.sort();
+        for e in entries {
+            collect(&e, out);
+        }
+    } else {
+        out.push(path.to_path_buf());
     }
 }
