@@ -175,7 +175,7 @@ impl SimSpawner {
 }
 
 impl Spawner for SimSpawner {
-    fn spawn(&mut self, spawn: &Spawn) -> u32 {
+    fn spawn(&mut self, spawn: &Spawn, _: upc_machine::Job<'_>) -> u32 {
         let pid = self.allocate();
         self.spawned.push((pid, spawn.clone()));
         pid

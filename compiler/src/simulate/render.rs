@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use upc_machine::{Cause, EventId, ExitStatus, LogLevel, Millis, Output, Reply, State, TraceKind};
+use upc_machine::{Cause, EventId, ExitStatus, LogLevel, Millis, Reply, State, TraceKind};
 
 use super::driver::{End, Note, Outcome, Record, Simulation};
 
@@ -145,7 +145,7 @@ pub(super) fn ms(t: Millis) -> String {
 }
 
 pub(super) fn signal(s: i32) -> String {
-    upc_bundle::signals::signal_name(s).map_or_else(|| s.to_string(), str::to_owned)
+    upc_machine::json::signal_name(s)
 }
 
 fn exit_text(status: ExitStatus) -> String {
@@ -156,12 +156,7 @@ fn exit_text(status: ExitStatus) -> String {
 }
 
 pub(super) fn level(l: LogLevel) -> &'static str {
-    match l {
-        LogLevel::Debug => "debug",
-        LogLevel::Info => "info",
-        LogLevel::Warn => "warn",
-        LogLevel::Error => "error",
-    }
+    upc_machine::json::level_name(l)
 }
 
 /// Names of events by id, for hold records and goal causes.
@@ -188,12 +183,7 @@ pub(super) fn cause_text(cause: &Cause, events: &BTreeMap<EventId, &str>) -> Opt
 }
 
 pub(super) fn reply_lines(reply: &Reply) -> Vec<String> {
-    match reply {
-        Ok(Output::Done) => Vec::new(),
-        Ok(Output::Status(lines) | Output::Env(lines)) => lines.clone(),
-        Ok(Output::Value(v)) => vec![v.clone()],
-        Err(e) => vec![e.message.clone()],
-    }
+    upc_machine::json::reply_lines(reply)
 }
 
 /// The trace as aligned lines: `  12.000 ms  tty1  waiting -> starting`.

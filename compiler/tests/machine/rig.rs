@@ -13,7 +13,7 @@ pub struct FakeSpawner {
 }
 
 impl Spawner for FakeSpawner {
-    fn spawn(&mut self, spawn: &Spawn) -> u32 {
+    fn spawn(&mut self, spawn: &Spawn, _: Job<'_>) -> u32 {
         let pid = self.spawned.len() as u32 + 1;
         self.spawned.push((pid, spawn.clone()));
         pid

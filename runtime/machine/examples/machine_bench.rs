@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 use upc_bundle::{
     ArgSpec, BundleSpec, ConditionSpec, Expect, Instr, JobSpec, Location, MatchSpec, ProcessKind,
 };
-use upc_machine::{Config, ExitStatus, Machine, Spawn, Spawner, Stimulus, ValidatedBundle};
+use upc_machine::{Config, ExitStatus, Job, Machine, Spawn, Spawner, Stimulus, ValidatedBundle};
 
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
@@ -87,7 +87,7 @@ struct FakeSpawner {
 }
 
 impl Spawner for FakeSpawner {
-    fn spawn(&mut self, spawn: &Spawn) -> u32 {
+    fn spawn(&mut self, spawn: &Spawn, _: Job<'_>) -> u32 {
         self.next += 1;
         if self.keep {
             self.fresh.push((self.next, spawn.clone()));

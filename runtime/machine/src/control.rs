@@ -7,7 +7,7 @@
 
 use crate::instance::{Blocked, RequestKind};
 use crate::types::*;
-use crate::{env, Machine, PendingReply, Spawner};
+use crate::{env, InstanceInfo, Machine, PendingReply, Spawner};
 
 fn error(kind: ErrorKind, message: impl Into<String>) -> ControlError {
     ControlError::new(kind, message)
@@ -70,6 +70,41 @@ impl<S: Spawner> Machine<S> {
             env::set(&mut full, entry.clone());
         }
         full
+    }
+
+    /// The instance a job request addresses, if it exists: the class's
+    /// `instance` template expanded against the request's environment, or
+    /// a named instance. For a driver that shows more than the status line
+    /// (`upctl status --json`); a request that fails addresses none.
+    pub fn addressed_instance(&self, target: &Target, env: &[String]) -> Option<InstanceInfo> {
+        let (class, name) = match target {
+            Target::Job(job) => {
+                let class = self.find_class(job)?;
+                let full = self.request_env(class, env);
+                (class, self.instance_name(class, &full).ok()?)
+            }
+            Target::Instance { job, instance } => (self.find_class(job)?, instance.clone()),
+        };
+        self.instance(self.existing(class, &name)?)
+    }
+
+    /// The status line of a named instance (`status` from inside a job,
+    /// which [`Request::Status`] cannot address), with the errors of the
+    /// other instance-level requests.
+    pub fn instance_status(&self, job: &str, instance: &str) -> Reply {
+        let class = self.class_named(job)?;
+        let iid = self.existing(class, instance).ok_or_else(|| {
+            error(
+                ErrorKind::UnknownInstance,
+                format!("Unknown instance: {instance} of job {job}"),
+            )
+        })?;
+        Ok(Output::Status(vec![self.status_line(iid)]))
+    }
+
+    /// The registered class of a name (see [`Machine::class_view`]).
+    pub fn class_id(&self, name: &str) -> Option<ClassId> {
+        self.find_class(name)
     }
 
     /// The instance name a class request selects: the `instance` template

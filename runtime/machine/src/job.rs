@@ -202,7 +202,10 @@ impl<S: Spawner> Machine<S> {
             return false;
         }
         let bundle = Rc::clone(&class.bundle);
-        let Some(process) = bundle.job(class.index).and_then(|j| j.process(kind)) else {
+        let Some(job) = bundle.job(class.index) else {
+            return false;
+        };
+        let Some(process) = job.process(kind) else {
             return false;
         };
         let mut process_env = inst.env.clone();
@@ -227,7 +230,7 @@ impl<S: Spawner> Machine<S> {
             trace: kind == ProcessKind::Main
                 && matches!(class.expect, Expect::Fork | Expect::Daemon),
         };
-        let pid = self.spawner.spawn(&spawn);
+        let pid = self.spawner.spawn(&spawn, job);
         if let Some(inst) = self.instances.get_mut(&iid) {
             inst.set_pid(kind, Some(pid));
             if kind == ProcessKind::Main {

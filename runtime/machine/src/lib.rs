@@ -31,6 +31,7 @@ mod events;
 mod index;
 pub mod instance;
 mod job;
+pub mod json;
 mod process;
 mod status;
 #[doc(hidden)]
@@ -55,11 +56,13 @@ pub const BUNDLE_FORMAT: u32 = upc_bundle::FORMAT_VERSION;
 /// Starts processes for the machine. `upinit` forks; the simulator hands
 /// out made-up pids.
 pub trait Spawner {
-    /// Starts `spawn` and returns its pid. A failure in the child (exec,
-    /// user, limits, ...) is reported later as [`Stimulus::SpawnFailed`];
-    /// a temporary failure of fork itself is retried by the driver, as
-    /// Upstart does, so there is always a pid.
-    fn spawn(&mut self, spawn: &Spawn) -> u32;
+    /// Starts `spawn` and returns its pid. `job` is the class's settings
+    /// (user, limits, console, ...): the machine is busy while it calls
+    /// this, so [`Machine::class_view`] cannot be asked. A failure in the
+    /// child (exec, user, limits, ...) is reported later as
+    /// [`Stimulus::SpawnFailed`]; a temporary failure of fork itself is
+    /// retried by the driver, as Upstart does, so there is always a pid.
+    fn spawn(&mut self, spawn: &Spawn, job: Job<'_>) -> u32;
 }
 
 /// How the machine runs.

@@ -148,7 +148,7 @@ struct Pids {
 }
 
 impl Spawner for Pids {
-    fn spawn(&mut self, _: &Spawn) -> u32 {
+    fn spawn(&mut self, _: &Spawn, _: upc_bundle::Job<'_>) -> u32 {
         self.next += 1;
         self.alive.insert(self.next);
         self.next

@@ -10,8 +10,8 @@ mod common;
 use common::*;
 use upc_bundle::ProcessKind;
 use upc_machine::{
-    Action, Config, ControlError, EnvScope, ErrorKind, ExitStatus, Goal, Machine, Request, Spawn,
-    Spawner, State, Stimulus, Target, TraceKind,
+    Action, Config, ControlError, EnvScope, ErrorKind, ExitStatus, Goal, Job, Machine, Request,
+    Spawn, Spawner, State, Stimulus, Target, TraceKind,
 };
 
 fn err(kind: ErrorKind, message: &str) -> Result<upc_machine::Output, ControlError> {
@@ -452,7 +452,7 @@ struct Lean {
 }
 
 impl Spawner for Lean {
-    fn spawn(&mut self, _: &Spawn) -> u32 {
+    fn spawn(&mut self, _: &Spawn, _: Job<'_>) -> u32 {
         self.next += 1;
         self.fresh.push(self.next);
         self.next

@@ -16,7 +16,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use common::*;
-use upc_machine::{Action, Config, ExitStatus, Goal, Machine, Spawn, Spawner, State, Stimulus};
+use upc_machine::{
+    Action, Config, ExitStatus, Goal, Job, Machine, Spawn, Spawner, State, Stimulus,
+};
 
 /// Bytes currently allocated.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -56,7 +58,7 @@ struct Lean {
 }
 
 impl Spawner for Lean {
-    fn spawn(&mut self, _: &Spawn) -> u32 {
+    fn spawn(&mut self, _: &Spawn, _: Job<'_>) -> u32 {
         self.next += 1;
         self.fresh.push(self.next);
         self.next

@@ -122,3 +122,46 @@ fn a_main_that_dies_in_post_start_before_a_new_start_leaves_the_job_running_with
     assert_eq!(d.state("j"), Some((Goal::Start, State::Running)));
     assert!(d.instance("j", "").unwrap().processes.is_empty());
 }
+
+// ---------------------------------------------------------------------------
+// Driver queries
+
+#[test]
+fn a_driver_finds_the_instance_a_request_addresses_and_a_named_instances_status() {
+    use upc_machine::{ErrorKind, Output, Target};
+    let mut d = Driver::new(&[job("tty").main().instance("$TTY")]);
+    d.start("tty", env(&["TTY=tty1"]), false);
+    let by_env =
+        d.m.addressed_instance(&Target::Job("tty".into()), &env(&["TTY=tty1"]))
+            .expect("tty1 is addressed by its TTY");
+    assert_eq!(by_env.name, "tty1");
+    let named = Target::Instance {
+        job: "tty".into(),
+        instance: "tty1".into(),
+    };
+    assert_eq!(d.m.addressed_instance(&named, &[]), Some(by_env));
+    assert_eq!(
+        d.m.addressed_instance(&Target::Job("tty".into()), &env(&["TTY=tty2"])),
+        None
+    );
+    assert_eq!(
+        d.m.addressed_instance(&Target::Job("tty".into()), &[]),
+        None,
+        "an unexpandable template addresses nothing"
+    );
+    let main = pid(&d, "tty", Main);
+    assert_eq!(
+        d.m.instance_status("tty", "tty1"),
+        Ok(Output::Status(vec![format!(
+            "tty (tty1) start/spawned, process {main}"
+        )]))
+    );
+    let err = d.m.instance_status("tty", "tty9").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::UnknownInstance);
+    assert_eq!(err.message, "Unknown instance: tty9 of job tty");
+    assert_eq!(
+        d.m.instance_status("nope", "").unwrap_err().kind,
+        ErrorKind::UnknownJob
+    );
+    assert!(d.m.class_id("tty").is_some() && d.m.class_id("nope").is_none());
+}

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use upc_bundle::{Expect, ProcessKind};
 use upc_machine::instance::next_state;
 use upc_machine::{
-    Action, Config, EventId, ExitStatus, Goal, InstanceInfo, Machine, Millis, Reply, Request,
+    Action, Config, EventId, ExitStatus, Goal, InstanceInfo, Job, Machine, Millis, Reply, Request,
     RequestId, Spawn, Spawner, State, Stimulus, Target, TraceKind, TraceRecord,
 };
 
@@ -44,7 +44,7 @@ impl FakeSpawner {
 }
 
 impl Spawner for FakeSpawner {
-    fn spawn(&mut self, spawn: &Spawn) -> u32 {
+    fn spawn(&mut self, spawn: &Spawn, _: Job<'_>) -> u32 {
         let pid = self.fresh_pid();
         self.spawns.push((pid, spawn.clone()));
         pid
