@@ -689,32 +689,29 @@ fn help_text(prog: &str) -> String {
          \n\
          Control upinit, upc's init, as initctl controls Upstart.\n\
          \n\
-         {}\n\
+         {}\
          Options:\n\
          {}\n\
          For a command's own options: {prog} COMMAND --help.\n\
          Report bugs to the upc project.\n",
         commands_text(),
-        global_options_text()
+        options_text(options::GLOBAL)
     )
 }
 
-fn global_options_text() -> String {
-    [
-        ("-q, --quiet", "reduce output to errors only"),
-        ("-v, --verbose", "accepted for compatibility"),
-        ("    --socket=PATH", "the init's control socket"),
-        ("    --system", "talk to the system init (/run/upinit.sock)"),
-        (
-            "    --user",
-            "talk to the session init ($XDG_RUNTIME_DIR/upinit.sock)",
-        ),
-        ("    --help", "display this help and exit"),
-        ("    --version", "output version information and exit"),
-    ]
-    .iter()
-    .map(|(o, d)| format!("  {o:<20} {d}\n"))
-    .collect()
+/// `--help` lines for these options (the D-Bus ones, refused, are not
+/// shown).
+fn options_text(specs: &[OptSpec]) -> String {
+    let mut out = String::new();
+    for spec in specs.iter().filter(|s| !s.help.is_empty()) {
+        let short = spec.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
+        let long = match spec.value {
+            Some(v) => format!("--{}={v}", spec.long),
+            None => format!("--{}", spec.long),
+        };
+        out.push_str(&format!("  {short}{long:<20} {}\n", spec.help));
+    }
+    out
 }
 
 fn commands_text() -> String {
@@ -778,16 +775,8 @@ fn command_help(prog: &str, command: Command) -> String {
         Personality::Ctl => format!("{prog} {}", command.name()),
     };
     let mut out = format!("Usage: {invoked} [OPTION]... {args}\n{what}\n\nOptions:\n");
-    for spec in command.options() {
-        let short = spec.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
-        let long = if spec.takes_value {
-            format!("--{}=VALUE", spec.long)
-        } else {
-            format!("--{}", spec.long)
-        };
-        out.push_str(&format!("  {short}{long}\n"));
-    }
-    out.push_str(&global_options_text());
+    out.push_str(&options_text(command.options()));
+    out.push_str(&options_text(options::GLOBAL));
     out
 }
 

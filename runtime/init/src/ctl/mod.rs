@@ -113,6 +113,21 @@ pub fn run(
         }
         Ok(Ok(output)) => {
             let mut text = String::new();
+            if let Output::Log {
+                truncated: true,
+                path,
+                ..
+            } = &output
+            {
+                let from = path
+                    .as_deref()
+                    .map_or(String::new(), |p| format!(" of {p}"));
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    error_line(prog, &format!("showing only the end{from}"))
+                );
+            }
             let code = match render_output(render, output, &mut text) {
                 Ok(code) => code,
                 Err(message) => {

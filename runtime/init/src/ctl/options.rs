@@ -32,44 +32,134 @@ pub enum Opt {
 pub struct OptSpec {
     pub short: Option<char>,
     pub long: &'static str,
-    pub takes_value: bool,
+    /// The value's name in `--help` (`PATH`), `None` for a flag.
+    pub value: Option<&'static str>,
     pub opt: Opt,
+    /// What it does, for `--help`.
+    pub help: &'static str,
 }
 
-const fn spec(short: Option<char>, long: &'static str, takes_value: bool, opt: Opt) -> OptSpec {
+const fn spec(
+    short: Option<char>,
+    long: &'static str,
+    value: Option<&'static str>,
+    opt: Opt,
+    help: &'static str,
+) -> OptSpec {
     OptSpec {
         short,
         long,
-        takes_value,
+        value,
         opt,
+        help,
     }
 }
 
 /// The options every program takes, anywhere on the line.
 pub const GLOBAL: &[OptSpec] = &[
-    spec(Some('q'), "quiet", false, Opt::Quiet),
-    spec(Some('v'), "verbose", false, Opt::Verbose),
-    spec(None, "help", false, Opt::Help),
-    spec(None, "version", false, Opt::Version),
-    spec(None, "system", false, Opt::System),
-    spec(None, "user", false, Opt::User),
-    spec(None, "socket", true, Opt::Socket),
-    spec(None, "session", false, Opt::Session),
-    spec(None, "dest", true, Opt::Dest),
+    spec(
+        Some('q'),
+        "quiet",
+        None,
+        Opt::Quiet,
+        "reduce output to errors only",
+    ),
+    spec(
+        Some('v'),
+        "verbose",
+        None,
+        Opt::Verbose,
+        "accepted for compatibility",
+    ),
+    spec(
+        None,
+        "socket",
+        Some("PATH"),
+        Opt::Socket,
+        "the init's control socket",
+    ),
+    spec(
+        None,
+        "system",
+        None,
+        Opt::System,
+        "talk to the system init (/run/upinit.sock)",
+    ),
+    spec(
+        None,
+        "user",
+        None,
+        Opt::User,
+        "talk to the session init ($XDG_RUNTIME_DIR/upinit.sock)",
+    ),
+    spec(None, "help", None, Opt::Help, "display this help and exit"),
+    spec(
+        None,
+        "version",
+        None,
+        Opt::Version,
+        "output version information and exit",
+    ),
+    spec(None, "session", None, Opt::Session, ""),
+    spec(None, "dest", Some("NAME"), Opt::Dest, ""),
 ];
 
-pub const NO_WAIT: &[OptSpec] = &[spec(Some('n'), "no-wait", false, Opt::NoWait)];
-pub const JSON: &[OptSpec] = &[spec(None, "json", false, Opt::Json)];
-pub const GLOBAL_ENV: &[OptSpec] = &[spec(Some('g'), "global", false, Opt::Global)];
+pub const NO_WAIT: &[OptSpec] = &[spec(
+    Some('n'),
+    "no-wait",
+    None,
+    Opt::NoWait,
+    "do not wait for the job or event to finish",
+)];
+pub const JSON: &[OptSpec] = &[spec(
+    None,
+    "json",
+    None,
+    Opt::Json,
+    "print one JSON object per instance",
+)];
+const GLOBAL_TABLE: OptSpec = spec(
+    Some('g'),
+    "global",
+    None,
+    Opt::Global,
+    "use the global job environment, even inside a job",
+);
+pub const GLOBAL_ENV: &[OptSpec] = &[GLOBAL_TABLE];
 pub const SET_ENV: &[OptSpec] = &[
-    spec(Some('g'), "global", false, Opt::Global),
-    spec(Some('r'), "retain", false, Opt::Retain),
+    GLOBAL_TABLE,
+    spec(
+        Some('r'),
+        "retain",
+        None,
+        Opt::Retain,
+        "keep a variable's value if it is already set",
+    ),
 ];
-pub const TELINIT: &[OptSpec] = &[spec(Some('e'), "env", true, Opt::Env)];
-pub const FORCE: &[OptSpec] = &[spec(Some('f'), "force", false, Opt::Force)];
+pub const TELINIT: &[OptSpec] = &[spec(
+    Some('e'),
+    "env",
+    Some("KEY=VALUE"),
+    Opt::Env,
+    "add a variable to the runlevel event",
+)];
+const FORCE_SPEC: OptSpec = spec(
+    Some('f'),
+    "force",
+    None,
+    Opt::Force,
+    "do not stop the jobs first",
+);
+pub const FORCE: &[OptSpec] = &[FORCE_SPEC];
 pub const HALT: &[OptSpec] = &[
-    spec(Some('f'), "force", false, Opt::Force),
-    spec(Some('p'), "poweroff", false, Opt::Poweroff),
+    FORCE_SPEC,
+    spec(
+        Some('p'),
+        "poweroff",
+        None,
+        Opt::Poweroff,
+        "power off instead of halting",
+    ),
 ];
 pub const NONE: &[OptSpec] = &[];
 
@@ -115,7 +205,7 @@ impl Scanner {
             let Some(spec) = find_short(c) else {
                 return Some(Err(format!("invalid option: -{c}")));
             };
-            if spec.takes_value {
+            if spec.value.is_some() {
                 let inline = text.get(after..).unwrap_or_default();
                 let value = if inline.is_empty() {
                     match self.args.pop_front() {
@@ -152,7 +242,7 @@ impl Scanner {
             else {
                 return Some(Err(format!("invalid option: --{name}")));
             };
-            return Some(match (spec.takes_value, inline) {
+            return Some(match (spec.value.is_some(), inline) {
                 (true, Some(v)) => Ok(Item::Opt(spec.opt, Some(v))),
                 (true, None) => match self.args.pop_front() {
                     Some(v) => Ok(Item::Opt(spec.opt, Some(v))),
