@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use upc_machine::{EnvScope, Target};
 
-use super::options::{self, Item, Opt, OptSpec, Scanner};
+use super::commands::{command_help, help_text, version_text, Command};
+use super::options::{self, Item, Opt, Scanner};
 use crate::proto::{Power, Request, SOCKET_ENV, SYSTEM_SOCKET, USER_SOCKET_NAME};
 
 /// Looks up one environment variable.
@@ -65,208 +66,6 @@ enum Personality {
     Ctl,
     /// Invoked as a command's name (`start`, `status`, `telinit`, ...).
     Command(Command),
-}
-
-/// Every command, with initctl's name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    Start,
-    Stop,
-    Restart,
-    Reload,
-    Status,
-    List,
-    Emit,
-    ReloadConfiguration,
-    Version,
-    LogPriority,
-    Usage,
-    ListEnv,
-    GetEnv,
-    SetEnv,
-    UnsetEnv,
-    ResetEnv,
-    NotifyDiskWriteable,
-    Log,
-    Telinit,
-    Runlevel,
-    Poweroff,
-    Reboot,
-    Halt,
-    Help,
-    // initctl's, which upc does not have.
-    ShowConfig,
-    CheckConfig,
-    NotifyDbusAddress,
-    NotifyCgroupManagerAddress,
-    ListSessions,
-}
-
-impl Command {
-    pub const ALL: [Command; 29] = [
-        Command::Start,
-        Command::Stop,
-        Command::Restart,
-        Command::Reload,
-        Command::Status,
-        Command::List,
-        Command::Emit,
-        Command::ReloadConfiguration,
-        Command::Version,
-        Command::LogPriority,
-        Command::Usage,
-        Command::ListEnv,
-        Command::GetEnv,
-        Command::SetEnv,
-        Command::UnsetEnv,
-        Command::ResetEnv,
-        Command::NotifyDiskWriteable,
-        Command::Log,
-        Command::Telinit,
-        Command::Runlevel,
-        Command::Poweroff,
-        Command::Reboot,
-        Command::Halt,
-        Command::Help,
-        Command::ShowConfig,
-        Command::CheckConfig,
-        Command::NotifyDbusAddress,
-        Command::NotifyCgroupManagerAddress,
-        Command::ListSessions,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Command::Start => "start",
-            Command::Stop => "stop",
-            Command::Restart => "restart",
-            Command::Reload => "reload",
-            Command::Status => "status",
-            Command::List => "list",
-            Command::Emit => "emit",
-            Command::ReloadConfiguration => "reload-configuration",
-            Command::Version => "version",
-            Command::LogPriority => "log-priority",
-            Command::Usage => "usage",
-            Command::ListEnv => "list-env",
-            Command::GetEnv => "get-env",
-            Command::SetEnv => "set-env",
-            Command::UnsetEnv => "unset-env",
-            Command::ResetEnv => "reset-env",
-            Command::NotifyDiskWriteable => "notify-disk-writeable",
-            Command::Log => "log",
-            Command::Telinit => "telinit",
-            Command::Runlevel => "runlevel",
-            Command::Poweroff => "poweroff",
-            Command::Reboot => "reboot",
-            Command::Halt => "halt",
-            Command::Help => "help",
-            Command::ShowConfig => "show-config",
-            Command::CheckConfig => "check-config",
-            Command::NotifyDbusAddress => "notify-dbus-address",
-            Command::NotifyCgroupManagerAddress => "notify-cgroup-manager-address",
-            Command::ListSessions => "list-sessions",
-        }
-    }
-
-    fn named(name: &str) -> Option<Command> {
-        Command::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// The command's own options (besides the global ones).
-    fn options(self) -> &'static [OptSpec] {
-        match self {
-            Command::Start | Command::Stop | Command::Restart | Command::Emit => options::NO_WAIT,
-            Command::Status | Command::List => options::JSON,
-            Command::ListEnv | Command::GetEnv | Command::UnsetEnv | Command::ResetEnv => {
-                options::GLOBAL_ENV
-            }
-            Command::SetEnv => options::SET_ENV,
-            Command::Telinit => options::TELINIT,
-            Command::Poweroff | Command::Reboot => options::FORCE,
-            Command::Halt => options::HALT,
-            Command::Reload
-            | Command::ReloadConfiguration
-            | Command::Version
-            | Command::LogPriority
-            | Command::Usage
-            | Command::NotifyDiskWriteable
-            | Command::Log
-            | Command::Runlevel
-            | Command::Help
-            | Command::ShowConfig
-            | Command::CheckConfig
-            | Command::NotifyDbusAddress
-            | Command::NotifyCgroupManagerAddress
-            | Command::ListSessions => options::NONE,
-        }
-    }
-
-    /// One line of `--help`: the arguments and what it does.
-    pub fn synopsis(self) -> (&'static str, &'static str) {
-        match self {
-            Command::Start => ("JOB [KEY=VALUE]...", "Start a job (wait until it runs)."),
-            Command::Stop => ("JOB [KEY=VALUE]...", "Stop a job (wait until it stopped)."),
-            Command::Restart => ("JOB [KEY=VALUE]...", "Stop, then start a running job."),
-            Command::Reload => ("JOB [KEY=VALUE]...", "Send a job its reload signal."),
-            Command::Status => ("JOB [KEY=VALUE]...", "Show a job's status."),
-            Command::List => ("", "Show the status of every job."),
-            Command::Emit => (
-                "EVENT [KEY=VALUE]...",
-                "Emit an event (wait until it is handled).",
-            ),
-            Command::ReloadConfiguration => ("", "Load the job bundle again."),
-            Command::Version => ("", "Show init's version."),
-            Command::LogPriority => ("[PRIORITY]", "Show or set init's log priority."),
-            Command::Usage => ("JOB", "Show a job's usage text."),
-            Command::ListEnv => ("", "List the job environment."),
-            Command::GetEnv => ("VAR", "Show one variable of the job environment."),
-            Command::SetEnv => ("VAR[=VALUE]...", "Set variables in the job environment."),
-            Command::UnsetEnv => ("VAR...", "Remove variables from the job environment."),
-            Command::ResetEnv => ("", "Reset the job environment to its defaults."),
-            Command::NotifyDiskWriteable => ("", "Write the job logs kept in memory to disk."),
-            Command::Log => ("JOB [INSTANCE]", "Show the end of a job's console log."),
-            Command::Telinit => ("RUNLEVEL", "Change runlevel (emit the runlevel event)."),
-            Command::Runlevel => ("", "Show the previous and current runlevel."),
-            Command::Poweroff => ("", "Stop every job and power off."),
-            Command::Reboot => ("", "Stop every job and reboot."),
-            Command::Halt => ("", "Stop every job and halt."),
-            Command::Help => ("", "List the commands."),
-            Command::ShowConfig
-            | Command::CheckConfig
-            | Command::NotifyDbusAddress
-            | Command::NotifyCgroupManagerAddress
-            | Command::ListSessions => ("", "Not supported by upc."),
-        }
-    }
-
-    /// Why upc has no such command, and what to use instead.
-    fn unsupported_reason(self) -> Option<&'static str> {
-        Some(match self {
-            Command::ShowConfig => {
-                "show-config is not supported: upinit runs a compiled bundle; \
-                 run `upc graph DIR` on the job files for their start on, stop on \
-                 and emits"
-            }
-            Command::CheckConfig => {
-                "check-config is not supported: upinit runs a compiled bundle; \
-                 run `upc check DIR` on the job files, which reports events and \
-                 jobs that nothing provides"
-            }
-            Command::NotifyDbusAddress => {
-                "notify-dbus-address is not supported: upinit does not use D-Bus"
-            }
-            Command::NotifyCgroupManagerAddress => {
-                "notify-cgroup-manager-address is not supported: upinit has no \
-                 cgroup manager support"
-            }
-            Command::ListSessions => {
-                "list-sessions is not supported: a --user upinit listens on \
-                 $XDG_RUNTIME_DIR/upinit.sock (upctl --user)"
-            }
-            _ => return None,
-        })
-    }
 }
 
 /// The basename of argv[0], as messages name the program.
@@ -382,7 +181,11 @@ pub fn parse(prog: &str, args: Vec<String>, env: Env<'_>) -> Result<Invocation, 
             Item::Opt(opt, value) => {
                 flags.set(opt, value);
                 if flags.help {
-                    return Ok(print(command_help(prog, command)));
+                    let invoked = match personality(prog) {
+                        Personality::Command(_) => prog.to_owned(),
+                        Personality::Ctl => format!("{prog} {}", command.name()),
+                    };
+                    return Ok(print(command_help(&invoked, command)));
                 }
                 if flags.version {
                     return Ok(print(version_text(prog)));
@@ -639,7 +442,7 @@ fn command_action(
                 Render::Nothing,
             )
         }
-        Command::Help => Action::Print(commands_text()),
+        Command::Help => Action::Print(super::commands::commands_text()),
         Command::ShowConfig
         | Command::CheckConfig
         | Command::NotifyDbusAddress
@@ -677,107 +480,6 @@ fn telinit(positional: Vec<String>, flags: &Flags, env: Env<'_>) -> Result<Actio
         }
         _ => return Err(UsageError(format!("illegal runlevel: {level}"))),
     })
-}
-
-fn version_text(prog: &str) -> String {
-    format!("{prog} (upc {})\n", env!("CARGO_PKG_VERSION"))
-}
-
-fn help_text(prog: &str) -> String {
-    format!(
-        "Usage: {prog} [OPTION]... COMMAND [OPTION]... [ARG]...\n\
-         \n\
-         Control upinit, upc's init, as initctl controls Upstart.\n\
-         \n\
-         {}\
-         Options:\n\
-         {}\n\
-         For a command's own options: {prog} COMMAND --help.\n\
-         Report bugs to the upc project.\n",
-        commands_text(),
-        options_text(options::GLOBAL)
-    )
-}
-
-/// `--help` lines for these options (the D-Bus ones, refused, are not
-/// shown).
-fn options_text(specs: &[OptSpec]) -> String {
-    let mut out = String::new();
-    for spec in specs.iter().filter(|s| !s.help.is_empty()) {
-        let short = spec.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
-        let long = match spec.value {
-            Some(v) => format!("--{}={v}", spec.long),
-            None => format!("--{}", spec.long),
-        };
-        out.push_str(&format!("  {short}{long:<20} {}\n", spec.help));
-    }
-    out
-}
-
-fn commands_text() -> String {
-    let groups: [(&str, &[Command]); 4] = [
-        (
-            "Job commands",
-            &[
-                Command::Start,
-                Command::Stop,
-                Command::Restart,
-                Command::Reload,
-                Command::Status,
-                Command::List,
-                Command::Usage,
-                Command::Log,
-            ],
-        ),
-        ("Event commands", &[Command::Emit]),
-        (
-            "Environment commands",
-            &[
-                Command::GetEnv,
-                Command::ListEnv,
-                Command::ResetEnv,
-                Command::SetEnv,
-                Command::UnsetEnv,
-            ],
-        ),
-        (
-            "Other commands",
-            &[
-                Command::Help,
-                Command::LogPriority,
-                Command::NotifyDiskWriteable,
-                Command::ReloadConfiguration,
-                Command::Version,
-                Command::Runlevel,
-                Command::Telinit,
-                Command::Poweroff,
-                Command::Reboot,
-                Command::Halt,
-            ],
-        ),
-    ];
-    let mut out = String::new();
-    for (title, commands) in groups {
-        out.push_str(title);
-        out.push_str(":\n");
-        for c in commands {
-            out.push_str(&format!("  {:<23}{}\n", c.name(), c.synopsis().1));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn command_help(prog: &str, command: Command) -> String {
-    let (args, what) = command.synopsis();
-    let invoked = match personality(prog) {
-        Personality::Command(_) => prog.to_owned(),
-        Personality::Ctl => format!("{prog} {}", command.name()),
-    };
-    let mut out = format!("Usage: {invoked} [OPTION]... {args}\n{what}\n\nOptions:\n");
-    out.push_str(&options_text(command.options()));
-    out.push_str(&options_text(options::GLOBAL));
-    out
 }
 
 #[cfg(test)]

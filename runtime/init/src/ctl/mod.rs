@@ -9,6 +9,7 @@
 
 pub mod args;
 pub mod client;
+pub mod commands;
 pub mod options;
 
 use std::ffi::OsString;
