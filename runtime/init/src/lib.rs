@@ -1,8 +1,10 @@
 //! `upinit`'s library: what the two binaries share.
 //!
 //! - [`proto`]: the control protocol (PROTOCOL.md), pure;
-//! - [`ctl`]: `upctl`, the initctl-compatible client.
+//! - [`ctl`]: `upctl`, the initctl-compatible client;
+//! - [`daemon`]: `upinit` itself, the IO shell around upc-machine.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod ctl;
+pub mod daemon;
 pub mod proto;

@@ -235,6 +235,11 @@ impl<S: Spawner> Machine<S> {
         self.settle();
     }
 
+    /// Changes which log lines become [`Action::Log`] (`log-priority`).
+    pub fn set_log_level(&mut self, level: LogLevel) {
+        self.config.log_level = level;
+    }
+
     /// The next action for the driver, in the order they were decided.
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()

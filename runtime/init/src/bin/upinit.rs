@@ -1,14 +1,7 @@
-//! `upinit`: the IO shell around `upc-machine`.
-//!
-//! Not built yet (see the runtime issues). Until it is, it refuses to run
-//! rather than pretend to be an init: it prints what it is and exits 2.
+//! `upinit`: the upc runtime as PID 1, a session init or a container init.
+//! Everything is in `upinit::daemon`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 fn main() {
-    eprintln!(
-        "upinit {}: the runtime is not implemented yet (bundle format {}); use `upc check`",
-        env!("CARGO_PKG_VERSION"),
-        upc_machine::BUNDLE_FORMAT
-    );
-    std::process::exit(2);
+    std::process::exit(upinit::daemon::main());
 }

@@ -1,0 +1,620 @@
+//! The forked child: set the process up exactly as runtime-semantics §11.2
+//! orders it, then exec. Everything it needs was prepared by the parent
+//! ([`Plan`]: C strings, pointer arrays, descriptors), so the child
+//! allocates nothing of its own on the way to exec.
+//!
+//! A failed step is written to the close-on-exec error pipe as one
+//! [`Record`] (the step, the resource of a limit, the errno) and the child
+//! exits with status 255; the parent turns it into Upstart's text
+//! ([`Failure::text`], §11.6) and a `SpawnFailed`. An empty pipe at EOF
+//! means the exec succeeded. A warning (the console could not be opened
+//! for `console output`, so /dev/null is used) is a record too, but the
+//! child carries on.
+//!
+//! This is the one module with `unsafe`: after fork only the child runs,
+//! single-threaded, so `environ` may be replaced and raw descriptors moved
+//! with dup2 (nix's owned-descriptor API would have to allocate or take
+//! ownership of descriptors the child does not own).
+#![allow(unsafe_code)]
+
+use std::convert::Infallible;
+use std::ffi::{c_char, CStr, CString};
+use std::os::fd::RawFd;
+
+use nix::errno::Errno;
+use nix::libc;
+use nix::sys::resource::{setrlimit, Resource as Rlimit};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
+use nix::sys::stat::{umask, Mode};
+use nix::unistd::{chdir, chroot, fchown, initgroups, setgid, setsid, setuid, Group, Uid, User};
+use upc_bundle::Resource;
+
+/// What a process's descriptor 0, 1 or 2 becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdio {
+    /// A copy of this descriptor of the parent (/dev/null, a pty slave, the
+    /// console capture pipe).
+    Fd(RawFd),
+    /// Left as init's own (the console of a container or session init).
+    Keep,
+}
+
+/// Where the process's standard descriptors go.
+#[derive(Debug)]
+pub enum Console {
+    /// Each descriptor as given.
+    Fds([Stdio; 3]),
+    /// Open this device for all three (`console output`/`owner`); `owner`
+    /// also makes it the controlling terminal. If it cannot be opened for
+    /// `output`, `null` is used and a warning sent.
+    Open {
+        path: CString,
+        owner: bool,
+        null: RawFd,
+    },
+}
+
+/// The job's process settings (§11.2 step 8; none for the security
+/// process).
+#[derive(Debug, Default)]
+pub struct Settings {
+    /// `limit` stanzas: (resource, soft, hard), unlimited as RLIM_INFINITY.
+    pub limits: Vec<(Resource, u64, u64)>,
+    /// Init's own soft `nofile`, which it raised for itself: restored
+    /// before the job's limits.
+    pub nofile: Option<(u64, u64)>,
+    pub umask: u16,
+    pub nice: Option<i32>,
+    /// `/proc/self/oom_score_adj`'s new content.
+    pub oom: Option<CString>,
+    pub chroot: Option<CString>,
+    pub chdir: Option<CString>,
+    pub setuid: Option<String>,
+    pub setgid: Option<String>,
+    /// Join the target user's supplementary groups (root only).
+    pub initgroups: bool,
+}
+
+/// Everything the child needs, prepared before fork.
+#[derive(Debug)]
+pub struct Plan {
+    /// The error pipe's write end (close-on-exec, above 9).
+    pub err_fd: RawFd,
+    /// A failure found while preparing (a NUL in a string, a log directory
+    /// that cannot exist): reported at once, so every failure takes the
+    /// same path.
+    pub early: Option<Failure>,
+    pub argv: Vec<CString>,
+    pub envp: Vec<CString>,
+    /// The script pipe's read end, to become descriptor 9.
+    pub script: Option<RawFd>,
+    pub console: Console,
+    /// `apparmor switch` profile for the main process.
+    pub apparmor: Option<CString>,
+    pub settings: Option<Settings>,
+    /// `debug`: stop before exec.
+    pub debug: bool,
+}
+
+/// A failed setup step (§11.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    MoveScriptFd,
+    Session,
+    Console,
+    Limit(Resource),
+    Priority,
+    Oom,
+    Chroot,
+    Chdir,
+    Getpwnam,
+    FindUser,
+    Getgrnam,
+    FindGroup,
+    Chown,
+    Initgroups,
+    Setgid,
+    Setuid,
+    SignalHandler,
+    SecurityProfile,
+    Exec,
+    /// upinit's own: the `console log` directory cannot be made.
+    LogDir,
+}
+
+impl Step {
+    const ALL: [Step; 20] = [
+        Step::MoveScriptFd,
+        Step::Session,
+        Step::Console,
+        Step::Limit(Resource::As),
+        Step::Priority,
+        Step::Oom,
+        Step::Chroot,
+        Step::Chdir,
+        Step::Getpwnam,
+        Step::FindUser,
+        Step::Getgrnam,
+        Step::FindGroup,
+        Step::Chown,
+        Step::Initgroups,
+        Step::Setgid,
+        Step::Setuid,
+        Step::SignalHandler,
+        Step::SecurityProfile,
+        Step::Exec,
+        Step::LogDir,
+    ];
+
+    fn code(self) -> u8 {
+        let kind = std::mem::discriminant(&self);
+        Step::ALL
+            .iter()
+            .position(|s| std::mem::discriminant(s) == kind)
+            .map_or(u8::MAX, |n| u8::try_from(n).unwrap_or(u8::MAX))
+    }
+
+    fn from_code(code: u8, resource: u8) -> Option<Step> {
+        match Step::ALL.get(usize::from(code)).copied()? {
+            Step::Limit(_) => Resource::from_code(resource).map(Step::Limit),
+            step => Some(step),
+        }
+    }
+}
+
+/// A step and its errno (0: nothing to add, as for an unknown user).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    pub step: Step,
+    pub errno: i32,
+}
+
+impl Failure {
+    pub fn new(step: Step, errno: Errno) -> Failure {
+        Failure {
+            step,
+            errno: errno as i32,
+        }
+    }
+
+    /// Upstart's words for it (`unable to execute: No such file or
+    /// directory`).
+    pub fn text(&self) -> String {
+        let what = match self.step {
+            Step::MoveScriptFd => "unable to move script fd".to_owned(),
+            Step::Session => "unable to create a session".to_owned(),
+            Step::Console => "unable to open console".to_owned(),
+            Step::Limit(r) => format!("unable to set \"{}\" resource limit", r.name()),
+            Step::Priority => "unable to set priority".to_owned(),
+            Step::Oom => "unable to set oom adjustment".to_owned(),
+            Step::Chroot => "unable to change root directory".to_owned(),
+            Step::Chdir => "unable to change working directory".to_owned(),
+            Step::Getpwnam => "unable to getpwnam".to_owned(),
+            Step::FindUser => "unable to find setuid user".to_owned(),
+            Step::Getgrnam => "unable to getgrnam".to_owned(),
+            Step::FindGroup => "unable to find setgid group".to_owned(),
+            Step::Chown => "unable to chown".to_owned(),
+            Step::Initgroups => "unable to initgroups".to_owned(),
+            Step::Setgid => "unable to setgid".to_owned(),
+            Step::Setuid => "unable to setuid".to_owned(),
+            Step::SignalHandler => "unable to modify signal handler".to_owned(),
+            Step::SecurityProfile => "unable to switch security profile".to_owned(),
+            Step::Exec => "unable to execute".to_owned(),
+            Step::LogDir => "unable to create log directory".to_owned(),
+        };
+        if self.errno == 0 {
+            what
+        } else {
+            format!("{what}: {}", Errno::from_raw(self.errno).desc())
+        }
+    }
+}
+
+/// What the error pipe carries: 8 bytes, one write (atomic on a pipe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Fatal(Failure),
+    /// `console output` could not open the console; /dev/null is used.
+    ConsoleFallback(i32),
+}
+
+const FATAL: u8 = 1;
+const CONSOLE_FALLBACK: u8 = 2;
+
+impl Record {
+    pub const LEN: usize = 8;
+
+    fn encode(self) -> [u8; Record::LEN] {
+        let (kind, step, resource, errno) = match self {
+            Record::Fatal(f) => {
+                let resource = match f.step {
+                    Step::Limit(r) => r.code(),
+                    _ => 0,
+                };
+                (FATAL, f.step.code(), resource, f.errno)
+            }
+            Record::ConsoleFallback(errno) => (CONSOLE_FALLBACK, 0, 0, errno),
+        };
+        let e = errno.to_le_bytes();
+        [kind, step, resource, 0, e[0], e[1], e[2], e[3]]
+    }
+
+    /// Reads one record; `None` for bytes no child of ours wrote.
+    pub fn decode(bytes: [u8; Record::LEN]) -> Option<Record> {
+        let [kind, step, resource, _, e0, e1, e2, e3] = bytes;
+        let errno = i32::from_le_bytes([e0, e1, e2, e3]);
+        match kind {
+            FATAL => Some(Record::Fatal(Failure {
+                step: Step::from_code(step, resource)?,
+                errno,
+            })),
+            CONSOLE_FALLBACK => Some(Record::ConsoleFallback(errno)),
+            _ => None,
+        }
+    }
+}
+
+extern "C" {
+    static mut environ: *const *const c_char;
+}
+
+/// Null-terminated pointer arrays for exec, built before fork.
+pub struct Exec {
+    argv: Vec<*const c_char>,
+    envp: Vec<*const c_char>,
+}
+
+impl Exec {
+    /// Pointers into `plan`'s strings, which must outlive it.
+    pub fn new(plan: &Plan) -> Exec {
+        let ptrs = |v: &[CString]| {
+            v.iter()
+                .map(|s| s.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect()
+        };
+        Exec {
+            argv: ptrs(&plan.argv),
+            envp: ptrs(&plan.envp),
+        }
+    }
+}
+
+/// Forks; the child runs [`run`], the parent gets its pid. A fork that
+/// fails with EAGAIN (a transient shortage) is tried up to `tries` times.
+pub fn fork_and_run(plan: &Plan, exec: &Exec, tries: usize) -> nix::Result<nix::unistd::Pid> {
+    let mut left = tries.max(1);
+    loop {
+        // SAFETY: init is single-threaded, so the child inherits no lock
+        // held by another thread; it only runs `run`, which ends in exec or
+        // _exit.
+        match unsafe { nix::unistd::fork() } {
+            Ok(nix::unistd::ForkResult::Child) => run(plan, exec),
+            Ok(nix::unistd::ForkResult::Parent { child }) => return Ok(child),
+            Err(Errno::EAGAIN) if left > 1 => left -= 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Runs in the child after fork: sets it up and execs, or reports why not
+/// and exits 255. Never returns.
+pub fn run(plan: &Plan, exec: &Exec) -> ! {
+    let failure = match setup(plan, exec) {
+        Ok(never) => match never {},
+        Err(f) => f,
+    };
+    send(plan.err_fd, Record::Fatal(failure));
+    // SAFETY: _exit ends the child without running the parent's atexit
+    // handlers or flushing its copies of the parent's buffers.
+    unsafe { libc::_exit(255) }
+}
+
+fn send(fd: RawFd, record: Record) {
+    let bytes = record.encode();
+    // SAFETY: writing a local buffer to a descriptor this process owns.
+    unsafe {
+        libc::write(fd, bytes.as_ptr().cast(), bytes.len());
+    }
+}
+
+fn fail(step: Step) -> impl FnOnce(Errno) -> Failure {
+    move |e| Failure::new(step, e)
+}
+
+/// dup2 on raw descriptors: the target stays open across exec.
+fn dup_to(from: RawFd, to: RawFd, step: Step) -> Result<(), Failure> {
+    // SAFETY: both are descriptor numbers; dup2 only changes the table.
+    let r = unsafe { libc::dup2(from, to) };
+    if r < 0 {
+        return Err(Failure::new(step, Errno::last()));
+    }
+    Ok(())
+}
+
+fn setup(plan: &Plan, exec: &Exec) -> Result<Infallible, Failure> {
+    if let Some(f) = plan.early {
+        return Err(f);
+    }
+    // 3. The script pipe becomes fd 9 (the parent kept every descriptor it
+    // hands over above 9, so nothing is overwritten).
+    if let Some(fd) = plan.script {
+        dup_to(fd, 9, Step::MoveScriptFd)?;
+    }
+    // 4. A session and process group of its own.
+    setsid().map_err(fail(Step::Session))?;
+    // 5. The job's environment: execvp looks up the command in its PATH.
+    // SAFETY: single-threaded child; `envp` lives in the parent's copy of
+    // `exec`, which this child never frees before exec.
+    unsafe {
+        environ = exec.envp.as_ptr();
+    }
+    // 6. Standard descriptors.
+    console(plan)?;
+    // 7. AppArmor profile for the next exec (main process only).
+    if let Some(profile) = &plan.apparmor {
+        write_file(c"/proc/self/attr/exec", profile.as_bytes())
+            .map_err(fail(Step::SecurityProfile))?;
+    }
+    // 8. Limits, umask, nice, OOM score, root, directory, user and group.
+    if let Some(s) = &plan.settings {
+        settings(plan, s)?;
+    }
+    // 9. Default signal handling and an empty mask.
+    signals()?;
+    // Anything init left open that is not ours to pass on is closed at
+    // exec (init opens everything close-on-exec; this covers what it may
+    // have inherited).
+    close_strays();
+    // 10. `debug`: stop before exec, for a debugger to attach.
+    if plan.debug {
+        // SAFETY: closing our own descriptor and stopping ourselves.
+        unsafe {
+            libc::close(plan.err_fd);
+            libc::raise(libc::SIGSTOP);
+        }
+    }
+    // 13. exec.
+    let Some(&program) = exec.argv.first() else {
+        return Err(Failure::new(Step::Exec, Errno::EINVAL));
+    };
+    // SAFETY: null-terminated arrays of pointers to C strings that live in
+    // `plan`; on success this never returns.
+    unsafe {
+        libc::execvp(program, exec.argv.as_ptr());
+    }
+    Err(Failure::new(Step::Exec, Errno::last()))
+}
+
+fn console(plan: &Plan) -> Result<(), Failure> {
+    match &plan.console {
+        Console::Fds(fds) => {
+            for (target, stdio) in (0..).zip(fds) {
+                if let Stdio::Fd(fd) = *stdio {
+                    dup_to(fd, target, Step::Console)?;
+                }
+            }
+        }
+        Console::Open { path, owner, null } => {
+            let flags = libc::O_RDWR | if *owner { 0 } else { libc::O_NOCTTY };
+            // SAFETY: opening a path given as a C string.
+            let fd = unsafe { libc::open(path.as_ptr(), flags) };
+            let fd = if fd >= 0 {
+                if *owner {
+                    // SAFETY: TIOCSCTTY on a descriptor we opened; a file
+                    // that is not a terminal only refuses.
+                    unsafe {
+                        libc::ioctl(fd, libc::TIOCSCTTY, 0);
+                    }
+                }
+                fd
+            } else if *owner {
+                return Err(Failure::new(Step::Console, Errno::last()));
+            } else {
+                send(plan.err_fd, Record::ConsoleFallback(Errno::last() as i32));
+                *null
+            };
+            for target in 0..3 {
+                dup_to(fd, target, Step::Console)?;
+            }
+            if fd > 2 && fd != *null {
+                // SAFETY: our own descriptor, copied to 0-2 above.
+                unsafe {
+                    libc::close(fd);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_file(path: &CStr, content: &[u8]) -> Result<(), Errno> {
+    // SAFETY: open, write and close of a descriptor local to this call.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Err(Errno::last());
+        }
+        let n = libc::write(fd, content.as_ptr().cast(), content.len());
+        let err = Errno::last();
+        libc::close(fd);
+        if n < 0 {
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+fn rlimit(resource: Resource) -> Rlimit {
+    match resource {
+        Resource::As => Rlimit::RLIMIT_AS,
+        Resource::Core => Rlimit::RLIMIT_CORE,
+        Resource::Cpu => Rlimit::RLIMIT_CPU,
+        Resource::Data => Rlimit::RLIMIT_DATA,
+        Resource::Fsize => Rlimit::RLIMIT_FSIZE,
+        Resource::Memlock => Rlimit::RLIMIT_MEMLOCK,
+        Resource::Msgqueue => Rlimit::RLIMIT_MSGQUEUE,
+        Resource::Nice => Rlimit::RLIMIT_NICE,
+        Resource::Nofile => Rlimit::RLIMIT_NOFILE,
+        Resource::Nproc => Rlimit::RLIMIT_NPROC,
+        Resource::Rss => Rlimit::RLIMIT_RSS,
+        Resource::Rtprio => Rlimit::RLIMIT_RTPRIO,
+        Resource::Sigpending => Rlimit::RLIMIT_SIGPENDING,
+        Resource::Stack => Rlimit::RLIMIT_STACK,
+    }
+}
+
+fn settings(plan: &Plan, s: &Settings) -> Result<(), Failure> {
+    if let Some((soft, hard)) = s.nofile {
+        // Best effort: the job's own `limit nofile` follows anyway.
+        let _ = setrlimit(Rlimit::RLIMIT_NOFILE, soft, hard);
+    }
+    for &(resource, soft, hard) in &s.limits {
+        setrlimit(rlimit(resource), soft, hard).map_err(fail(Step::Limit(resource)))?;
+    }
+    umask(Mode::from_bits_truncate(libc::mode_t::from(s.umask)));
+    if let Some(nice) = s.nice {
+        // SAFETY: setpriority on this process; errno tells a failure from
+        // a legitimately negative result.
+        let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
+        if r < 0 {
+            return Err(Failure::new(Step::Priority, Errno::last()));
+        }
+    }
+    if let Some(score) = &s.oom {
+        write_file(c"/proc/self/oom_score_adj", score.as_bytes()).map_err(fail(Step::Oom))?;
+    }
+    if let Some(dir) = &s.chroot {
+        chroot(dir.as_c_str()).map_err(fail(Step::Chroot))?;
+    }
+    if let Some(dir) = &s.chdir {
+        chdir(dir.as_c_str()).map_err(fail(Step::Chdir))?;
+    }
+    let mut uid = None;
+    let mut gid = None;
+    let mut user_name = None;
+    if let Some(name) = &s.setuid {
+        match User::from_name(name) {
+            Ok(Some(u)) => {
+                uid = Some(u.uid);
+                gid = Some(u.gid);
+                user_name = Some(u.name);
+            }
+            Ok(None) => {
+                return Err(Failure {
+                    step: Step::FindUser,
+                    errno: 0,
+                })
+            }
+            Err(e) => return Err(Failure::new(Step::Getpwnam, e)),
+        }
+    }
+    if let Some(name) = &s.setgid {
+        match Group::from_name(name) {
+            Ok(Some(g)) => gid = Some(g.gid),
+            Ok(None) => {
+                return Err(Failure {
+                    step: Step::FindGroup,
+                    errno: 0,
+                })
+            }
+            Err(e) => return Err(Failure::new(Step::Getgrnam, e)),
+        }
+    }
+    if plan.script.is_some() && (uid.is_some() || gid.is_some()) {
+        // The shell opens /proc/self/fd/9 as the new user.
+        // SAFETY: descriptor 9 is the script pipe placed above.
+        let nine = unsafe { std::os::fd::BorrowedFd::borrow_raw(9) };
+        fchown(nine, uid, gid).map_err(fail(Step::Chown))?;
+    }
+    if s.initgroups && Uid::effective().is_root() {
+        if let Some(gid) = gid {
+            let name = user_name.unwrap_or_else(|| "root".to_owned());
+            let name =
+                CString::new(name).map_err(|_| Failure::new(Step::Initgroups, Errno::EINVAL))?;
+            initgroups(&name, gid).map_err(fail(Step::Initgroups))?;
+        }
+    }
+    if let Some(gid) = gid {
+        setgid(gid).map_err(fail(Step::Setgid))?;
+    }
+    if let Some(uid) = uid {
+        setuid(uid).map_err(fail(Step::Setuid))?;
+    }
+    Ok(())
+}
+
+fn signals() -> Result<(), Failure> {
+    for signal in 1..=libc::SIGRTMAX() {
+        if signal == libc::SIGKILL || signal == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: restoring the default disposition; signals the C
+        // library reserves for itself refuse with EINVAL, which is fine.
+        unsafe {
+            libc::signal(signal, libc::SIG_DFL);
+        }
+    }
+    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
+        .map_err(fail(Step::SignalHandler))
+}
+
+/// Marks every descriptor above 2 but 9 close-on-exec (the error pipe
+/// already is).
+fn close_strays() {
+    // SAFETY: close_range only flags descriptors of this process.
+    unsafe {
+        let flag = libc::CLOSE_RANGE_CLOEXEC as libc::c_int;
+        let low = libc::syscall(libc::SYS_close_range, 3u32, 8u32, flag);
+        let high = libc::syscall(libc::SYS_close_range, 10u32, u32::MAX, flag);
+        if low < 0 || high < 0 {
+            // Before Linux 5.11: one descriptor at a time, up to a bound
+            // well above what init opens.
+            for fd in (3..8192).filter(|&fd| fd != 9) {
+                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_round_trips_through_the_error_pipe_format() {
+        for record in [
+            Record::Fatal(Failure::new(Step::Exec, Errno::ENOENT)),
+            Record::Fatal(Failure::new(Step::Limit(Resource::Nofile), Errno::EPERM)),
+            Record::Fatal(Failure {
+                step: Step::FindUser,
+                errno: 0,
+            }),
+            Record::ConsoleFallback(Errno::ENXIO as i32),
+        ] {
+            assert_eq!(Record::decode(record.encode()), Some(record));
+        }
+        assert_eq!(Record::decode([9, 0, 0, 0, 0, 0, 0, 0]), None);
+        assert_eq!(Record::decode([FATAL, 200, 0, 0, 0, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn failures_read_as_upstart_words_them() {
+        assert_eq!(
+            Failure::new(Step::Exec, Errno::ENOENT).text(),
+            "unable to execute: No such file or directory"
+        );
+        assert_eq!(
+            Failure::new(Step::Limit(Resource::Nofile), Errno::EPERM).text(),
+            "unable to set \"nofile\" resource limit: Operation not permitted"
+        );
+        assert_eq!(
+            Failure {
+                step: Step::FindUser,
+                errno: 0
+            }
+            .text(),
+            "unable to find setuid user"
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! Small system helpers shared by the daemon's modules.
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+
+/// A descriptor numbered 10 or more (close-on-exec), so a child can place
+/// its script on fd 9 and its standard descriptors on 0-2 without
+/// overwriting one it still has to copy.
+pub fn above_nine(fd: OwnedFd) -> nix::Result<OwnedFd> {
+    if fd.as_raw_fd() > 9 {
+        return Ok(fd);
+    }
+    let raw = fcntl(fd.as_fd(), FcntlArg::F_DUPFD_CLOEXEC(10))?;
+    // SAFETY: fcntl just returned this new descriptor, owned by no one else.
+    #[allow(unsafe_code)]
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(raw) })
+}
+
+/// Makes reads and writes of `fd` return EAGAIN instead of blocking.
+pub fn set_nonblocking(fd: impl AsFd) -> nix::Result<()> {
+    let flags = OFlag::from_bits_truncate(fcntl(fd.as_fd(), FcntlArg::F_GETFL)?);
+    fcntl(fd.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+    Ok(())
+}
+
+/// What an epoll event is about: the kind in the top byte, an id below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    Signals,
+    Listener,
+    Client(u64),
+    /// A spawned process's error pipe, by pid.
+    Confirm(u32),
+    /// A `console log` pty master, by log id.
+    Log(u64),
+    /// A long script still being written into a process's fd 9, by pid.
+    Script(u32),
+    /// The console capture pipe.
+    Capture,
+}
+
+const ID_BITS: u32 = 56;
+const ID_MASK: u64 = (1 << ID_BITS) - 1;
+
+impl Token {
+    pub fn encode(self) -> u64 {
+        let (kind, id) = match self {
+            Token::Signals => (1, 0),
+            Token::Listener => (2, 0),
+            Token::Client(id) => (3, id),
+            Token::Confirm(pid) => (4, u64::from(pid)),
+            Token::Log(id) => (5, id),
+            Token::Script(pid) => (6, u64::from(pid)),
+            Token::Capture => (7, 0),
+        };
+        (kind << ID_BITS) | (id & ID_MASK)
+    }
+
+    pub fn decode(data: u64) -> Option<Token> {
+        let id = data & ID_MASK;
+        let pid = || u32::try_from(id).ok();
+        Some(match data >> ID_BITS {
+            1 => Token::Signals,
+            2 => Token::Listener,
+            3 => Token::Client(id),
+            4 => Token::Confirm(pid()?),
+            5 => Token::Log(id),
+            6 => Token::Script(pid()?),
+            7 => Token::Capture,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip() {
+        for t in [
+            Token::Signals,
+            Token::Listener,
+            Token::Client(77),
+            Token::Confirm(4_000_000),
+            Token::Log(3),
+            Token::Script(12),
+            Token::Capture,
+        ] {
+            assert_eq!(Token::decode(t.encode()), Some(t));
+        }
+        assert_eq!(Token::decode(0), None);
+    }
+}
