@@ -49,8 +49,11 @@ use crate::proto::{
 const MAX_CAPTURE_LINE: usize = 64 * 1024;
 /// While shutting down, how often the loop looks at the jobs.
 const SHUTDOWN_TICK_MS: Millis = 50;
-/// Time the jobs get beyond their longest `kill timeout` to stop.
-const SHUTDOWN_SLACK_MS: Millis = 5_000;
+/// The least time the jobs get to stop, as Upstart's session init gives
+/// them; with a longer `kill timeout`, that and [`SHUTDOWN_KILL_SLACK_MS`].
+const SHUTDOWN_MIN_MS: Millis = 5_000;
+/// Time after the longest `kill timeout` for the SIGKILLed to be reaped.
+const SHUTDOWN_KILL_SLACK_MS: Millis = 2_000;
 /// Time left processes get between TERM and KILL.
 const TERM_GRACE_MS: Millis = 2_000;
 /// Time after KILL before giving up on stragglers.
@@ -546,6 +549,8 @@ impl Init {
     }
 
     fn send(&mut self, inc: &Incoming, result: Result<Output, Failure>) {
+        // Whoever reads the reply finds the trace up to it.
+        self.trace.flush();
         let now = self.now();
         if let Some(s) = &mut self.server {
             let reply = Reply {
@@ -688,6 +693,7 @@ impl Init {
             return;
         };
         let result = proto::from_machine(reply).map(|o| self.with_records(o, &waiter.records));
+        self.trace.flush();
         let now = self.now();
         if let Some(s) = &mut self.server {
             s.reply(
@@ -834,19 +840,30 @@ impl Init {
         self.shutdown = Some(Shutdown {
             ending,
             phase: Phase::Jobs,
-            deadline: now + longest.saturating_mul(1000) + SHUTDOWN_SLACK_MS,
+            deadline: now
+                + longest
+                    .saturating_mul(1000)
+                    .saturating_add(SHUTDOWN_KILL_SLACK_MS)
+                    .max(SHUTDOWN_MIN_MS),
             clean: true,
         });
         self.stop_all();
     }
 
-    /// Asks the machine to stop every instance that is not stopping yet
-    /// (again and again: an event may start one during the shutdown).
+    /// Asks the machine to stop every instance that is not stopping yet,
+    /// in the order they were created (again and again: an event may start
+    /// one during the shutdown). The order matters through the machine:
+    /// stopping the first job makes its `stopping` event stop the jobs
+    /// that have `stop on stopping FIRST`, and the first stays in
+    /// `stopping` until they are down, as Upstart orders a shutdown.
     fn stop_all(&mut self) {
-        let mut instances = self.machine.instances();
-        instances.reverse();
-        for i in instances {
-            if i.goal == upc_machine::Goal::Stop {
+        for i in self.machine.instances() {
+            // Earlier stops may have stopped this one already.
+            let still = self
+                .machine
+                .instance(i.id)
+                .is_some_and(|now| now.goal != upc_machine::Goal::Stop);
+            if !still {
                 continue;
             }
             let rid = RequestId(self.next_request);
