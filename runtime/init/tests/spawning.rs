@@ -700,3 +700,25 @@ fn stop_sends_the_kill_signal_to_the_whole_process_group() {
         "{text}"
     );
 }
+
+#[test]
+fn expect_stop_waits_for_sigstop_then_continues_the_process() {
+    let s = Scenario::new();
+    s.job(
+        "stopper",
+        "start on startup\nexpect stop\nconsole output\nscript\n  echo about to stop\n  kill -STOP $$\n  echo resumed\n  exec sleep 1000\nend script\n",
+    );
+    let init = s.boot(&[]);
+    init.wait_state("stopper", "running");
+    init.wait_console("resumed");
+    let trace = init.trace();
+    let spawned = trace
+        .iter()
+        .position(|r| r["kind"] == "state" && r["to"] == "spawned")
+        .unwrap();
+    let running = trace
+        .iter()
+        .position(|r| r["kind"] == "state" && r["to"] == "post-starting")
+        .unwrap();
+    assert!(spawned < running);
+}

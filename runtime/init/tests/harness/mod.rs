@@ -249,6 +249,22 @@ fn read(path: &Path) -> String {
 }
 
 impl Init {
+    /// An init started by the test itself (through `unshare`, as
+    /// [`Scenario::start`] does), with its output in the scenario's
+    /// `stdout` and `stderr` files.
+    pub fn attach(child: Child, s: &Scenario, socket: PathBuf) -> Init {
+        Init {
+            child,
+            dir: s.dir.path().to_path_buf(),
+            socket,
+            stdout: s.path("stdout"),
+            stderr: s.path("stderr"),
+            trace: s.path("trace.jsonl"),
+            logs: s.path("logs"),
+            exited: None,
+        }
+    }
+
     /// The jobs' console lines (captured).
     pub fn console(&self) -> String {
         read(&self.stdout)
