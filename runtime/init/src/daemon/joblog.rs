@@ -389,6 +389,7 @@ fn open_log(path: &Path) -> Result<File, Errno> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -83,6 +83,15 @@ struct Script {
     written: usize,
 }
 
+/// A plan, and what the parent keeps of it after fork.
+struct Prepared {
+    plan: Plan,
+    /// The `console log` pty's master side.
+    master: Option<nix::pty::PtyMaster>,
+    /// A script's part that did not fit in the pipe.
+    script_rest: Option<(OwnedFd, Vec<u8>)>,
+}
+
 /// The machine's spawner, and the table of the processes it started.
 pub struct Processes {
     epoll: Rc<Epoll>,
@@ -327,11 +336,7 @@ impl Processes {
         job: Job<'_>,
         err_fd: &OwnedFd,
         hold: &mut Vec<OwnedFd>,
-    ) -> (
-        Plan,
-        Option<nix::pty::PtyMaster>,
-        Option<(OwnedFd, Vec<u8>)>,
-    ) {
+    ) -> Prepared {
         let command = spawn.command();
         let mut early = None;
         let mut cstrings = |v: &[String]| -> Vec<CString> {
@@ -483,7 +488,11 @@ impl Processes {
             settings,
             debug: job.debug(),
         };
-        (plan, master, script_rest)
+        Prepared {
+            plan,
+            master,
+            script_rest,
+        }
     }
 }
 
@@ -504,7 +513,11 @@ impl Spawner for Processes {
             );
         }
         let mut hold = Vec::new();
-        let (plan, master, script_rest) = self.plan(spawn, job, &err_w, &mut hold);
+        let Prepared {
+            plan,
+            master,
+            script_rest,
+        } = self.plan(spawn, job, &err_w, &mut hold);
         let exec = Exec::new(&plan);
         let pid = match child::fork_and_run(&plan, &exec, FORK_TRIES) {
             Ok(pid) => pid,

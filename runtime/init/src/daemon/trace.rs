@@ -217,6 +217,7 @@ pub fn command_text(request: &crate::proto::Request) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::proto::Request;

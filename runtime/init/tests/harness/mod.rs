@@ -199,11 +199,8 @@ impl Scenario {
         let mut cmd = Command::new("unshare");
         cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL"]);
         cmd.args(unshare);
-        match setup {
-            Some(script) => {
-                cmd.args(["/bin/sh", "-ec", &format!("{script}\nexec \"$@\""), "sh"]);
-            }
-            None => {}
+        if let Some(script) = setup {
+            cmd.args(["/bin/sh", "-ec", &format!("{script}\nexec \"$@\""), "sh"]);
         }
         cmd.arg(upinit_bin()).args(args);
         cmd.current_dir(self.dir.path())
@@ -332,10 +329,9 @@ impl Init {
     /// Waits for a trace record with these fields.
     pub fn wait_record(&self, fields: &[(&str, &str)]) -> Value {
         let matches = |v: &Value| {
-            fields.iter().all(|(k, want)| {
-                v.get(*k)
-                    .is_some_and(|got| got.as_str() == Some(*want) || got.to_string() == *want)
-            })
+            fields
+                .iter()
+                .all(|(k, want)| v.get(*k).is_some_and(|got| got.as_str() == Some(*want)))
         };
         self.wait_until(&format!("a trace record {fields:?}"), |i| {
             i.trace().iter().any(matches)
