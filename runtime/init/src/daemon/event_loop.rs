@@ -39,7 +39,7 @@ use super::options::Mode;
 use super::pid1;
 use super::say::Say;
 use super::spawn::Processes;
-use super::sys::Token;
+use super::sys::{trim_heap, Token};
 use super::trace::{command_text, Trace};
 use crate::proto::{
     self, ErrorKind, Failure, InstanceRecord, Output, Power, Reply, Request, MAX_LOG_TEXT,
@@ -47,6 +47,10 @@ use crate::proto::{
 
 /// Longest captured console line kept before it is passed on unfinished.
 const MAX_CAPTURE_LINE: usize = 64 * 1024;
+/// After this many events, an idle loop gives freed memory back.
+const TRIM_AFTER_EVENTS: usize = 64;
+/// A wait this long (or without end) counts as idle.
+const IDLE_MS: u64 = 1_000;
 /// While shutting down, how often the loop looks at the jobs.
 const SHUTDOWN_TICK_MS: Millis = 50;
 /// The least time the jobs get to stop, as Upstart's session init gives
@@ -130,6 +134,7 @@ pub struct Init {
     priority: &'static str,
     exit: Option<i32>,
     next_sweep: Option<Millis>,
+    now: Millis,
 }
 
 /// Log priority names (control.md §3.10) and the level each shows.
@@ -192,15 +197,23 @@ impl Init {
             runlevel: (None, None),
             exit: None,
             next_sweep: None,
+            now: 0,
         }
     }
 
+    /// The time of the event being handled (read once per event: a spawn
+    /// burst would otherwise read the clock for every stimulus).
     pub fn now(&self) -> Millis {
-        u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX)
+        self.now
+    }
+
+    fn read_clock(&mut self) {
+        self.now = u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     }
 
     /// Emits init's first event.
     pub fn startup(&mut self, event: Option<&str>) {
+        self.read_clock();
         if let Some(name) = event {
             let now = self.now();
             self.machine.emit(now, name, Vec::new());
@@ -213,11 +226,26 @@ impl Init {
     /// exit status.
     pub fn run(&mut self) -> i32 {
         let mut events = vec![EpollEvent::empty(); 64];
+        // Events handled since the heap was last trimmed.
+        let mut busy = 0usize;
         loop {
             if let Some(code) = self.exit {
                 return code;
             }
-            let timeout = self.timeout();
+            self.read_clock();
+            let mut wait = self.wait_ms();
+            // After a burst of work, a quiet second gives the freed heap
+            // back (never during the burst: trimming walks the heap).
+            let trim = busy >= TRIM_AFTER_EVENTS && wait.is_none_or(|ms| ms >= IDLE_MS);
+            if trim {
+                wait = Some(IDLE_MS);
+            }
+            let timeout = match wait {
+                None => EpollTimeout::NONE,
+                Some(ms) => {
+                    EpollTimeout::try_from(ms.min(i32::MAX as u64)).unwrap_or(EpollTimeout::MAX)
+                }
+            };
             let n = match self.epoll.wait(&mut events, timeout) {
                 Ok(n) => n,
                 Err(Errno::EINTR) => 0,
@@ -226,6 +254,11 @@ impl Init {
                     0
                 }
             };
+            if trim && n == 0 {
+                trim_heap();
+                busy = 0;
+            }
+            busy += n;
             for event in events.iter().take(n) {
                 let data = event.data();
                 let flags = event.events();
@@ -236,8 +269,10 @@ impl Init {
         }
     }
 
-    /// Runs `f`; a panic in it is reported and survived.
+    /// Runs `f` at the current time; a panic in it is reported and
+    /// survived.
     fn guarded(&mut self, f: impl FnOnce(&mut Init)) {
+        self.read_clock();
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f(self))) {
             self.say.error(&format!(
                 "internal error: {}; carrying on",
@@ -246,7 +281,10 @@ impl Init {
         }
     }
 
-    fn timeout(&self) -> EpollTimeout {
+    /// How long the loop may sleep: until the machine's deadline, the next
+    /// look at a shutdown or at stalled clients; `None`: until something
+    /// happens.
+    fn wait_ms(&self) -> Option<u64> {
         let now = self.now();
         let mut due = self.machine.poll_timeout();
         let mut soonest = |t: Option<Millis>| {
@@ -262,13 +300,7 @@ impl Init {
         {
             soonest(Some(now + SHUTDOWN_TICK_MS));
         }
-        match due {
-            None => EpollTimeout::NONE,
-            Some(t) => {
-                let ms = t.saturating_sub(now).min(i32::MAX as u64);
-                EpollTimeout::try_from(ms).unwrap_or(EpollTimeout::MAX)
-            }
-        }
+        due.map(|t| t.saturating_sub(now))
     }
 
     fn dispatch(&mut self, data: u64, flags: nix::sys::epoll::EpollFlags) {

@@ -24,6 +24,19 @@ pub fn set_nonblocking(fd: impl AsFd) -> nix::Result<()> {
     Ok(())
 }
 
+/// Gives the heap memory freed after a burst of work (a boot, a reload,
+/// a storm of requests) back to the kernel: glibc keeps it otherwise, and
+/// an idle init should be small.
+pub fn trim_heap() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only releases free memory of the allocator,
+    // which nothing else uses concurrently (one thread).
+    #[allow(unsafe_code)]
+    unsafe {
+        nix::libc::malloc_trim(0);
+    }
+}
+
 /// What an epoll event is about: the kind in the top byte, an id below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Token {
