@@ -14,7 +14,7 @@ use crate::syntax::ast::ArgKind;
 
 use super::engine::Outcome;
 use super::events::{well_known_names, JobEvent};
-use super::glob::{can_overlap, fnmatch, literal_text, Constraint};
+use super::pattern::{can_overlap, fnmatch, literal_text, Constraint};
 use super::model::{Leaf, LeafKind, Model, Which};
 use super::text::{closest, leaf_text};
 

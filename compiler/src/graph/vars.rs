@@ -27,10 +27,10 @@
 use std::collections::HashSet;
 
 use crate::diag::{Code, Diagnostic};
-use crate::sema::expand::{expand, is_variable_name, ExpandError};
 use crate::sema::ir::{JobClass, Process, ProcessBody};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{ArgKind, ProcessKind};
+use upc_bundle::expand::{expand_with, is_variable_name, Reason};
 
 use super::engine::Outcome;
 use super::events::Carries;
@@ -464,8 +464,8 @@ fn missing_upstart(text: &str, avail: &FxSet<&str>) -> Vec<String> {
     for _ in 0..64 {
         let lookup =
             |n: &str| (avail.contains(n) || missing.iter().any(|m| m == n)).then(|| n.to_owned());
-        match expand(text, &lookup) {
-            Err(ExpandError::UnknownParameter(n)) if !missing.contains(&n) => missing.push(n),
+        match expand_with(text, lookup).map_err(|e| e.reason) {
+            Err(Reason::UnknownParameter(n)) if !missing.contains(&n) => missing.push(n),
             _ => break,
         }
     }

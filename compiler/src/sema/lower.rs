@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Stanza, StanzaKind, Word};
+use upc_bundle::expand::is_variable_name;
 
-use super::expand::is_variable_name;
 use super::ir::{
     Condition, Console, Expect, JobClass, LimitValue, Origin, Process, ProcessBody, Resource,
     Spanned,

@@ -9,11 +9,9 @@
 //! Layout: [`lower`](fn@lower) walks the stanzas (`lower.rs`); `values`
 //! reads numbers exactly as Upstart's C code does; `repetition` knows which
 //! stanzas are single-valued and how `cgroup` merges; `signals` is the
-//! signal name table; `expand` is Upstart's variable expansion; `shell`
-//! reads just enough shell to find forks; `warnings` holds the checks that
+//! signal name table; `shell` reads just enough shell to find forks; `warnings` holds the checks that
 //! look at more than one value; `suggest` makes "did you mean" help.
 
-pub mod expand;
 pub mod ir;
 mod lower;
 mod repetition;

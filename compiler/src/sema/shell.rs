@@ -94,7 +94,7 @@ fn external_command(words: &[String]) -> Option<&str> {
 /// `NAME=value` before a command (or alone).
 fn is_assignment(word: &str) -> bool {
     match word.split_once('=') {
-        Some((name, _)) => super::expand::is_variable_name(name),
+        Some((name, _)) => upc_bundle::expand::is_variable_name(name),
         None => false,
     }
 }

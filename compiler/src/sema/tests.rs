@@ -866,7 +866,7 @@ fn variable_without_default_in_start_on_warns() {
     assert_eq!(l.warnings(), vec!["W0007"]);
     assert_eq!(
         l.find(Code::VariableInStartOn).primary.span,
-        Span::new(18, 30)
+        Span::new(20, 29)
     );
     let quiet = "start on net-device-up IFACE=${IFACE:-eth0} X=${Y-z} P=${}5 Q=$ R=${A+b}\n";
     assert!(lower_text(quiet).warnings().is_empty());

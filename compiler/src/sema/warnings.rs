@@ -11,10 +11,10 @@
 //! the missing stanza may be the broken one.
 
 use crate::diag::{Code, Diagnostic};
-use crate::source::FileId;
-use crate::syntax::ast::{Binary, Expr};
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{ArgKind, Binary, EventArg, Expr};
+use upc_bundle::expand::{expand_with, ExpandError, Reason};
 
-use super::expand::{expand_empty, ExpandError};
 use super::ir::{Expect, JobClass, Origin, ProcessBody};
 use super::shell;
 
@@ -114,14 +114,20 @@ fn precedence_warning(parent: &Binary, inner: &Binary, file: FileId) -> Diagnost
 
 /// W0007: `start on` values are expanded against an empty environment, so a
 /// reference without a default never resolves and the match never succeeds.
+/// The expansion is the runtime's own ([`upc_bundle::expand`]), so what is
+/// reported here is exactly what upinit will fail to expand.
 fn variables_in_start_on(expr: &Expr, file: FileId, out: &mut Vec<Diagnostic>) {
     for m in expr.matches() {
         for arg in &m.args {
-            let Err(e) = expand_empty(&arg.value) else {
+            if !arg.value.contains('$') {
+                continue;
+            }
+            let Err(e) = expand_with(&arg.value, |_| None::<&str>) else {
                 continue;
             };
-            let (message, label, help) = match e {
-                ExpandError::UnknownParameter(name) => (
+            let span = reference_span(arg, &e);
+            let (message, label, help) = match e.reason {
+                Reason::UnknownParameter(name) => (
                     format!("`${name}` in `start on` never matches"),
                     "no variable is set when `start on` is matched".to_string(),
                     format!(
@@ -136,7 +142,7 @@ fn variables_in_start_on(expr: &Expr, file: FileId, out: &mut Vec<Diagnostic>) {
                 ),
             };
             out.push(
-                Diagnostic::new(Code::VariableInStartOn, file, arg.span, message)
+                Diagnostic::new(Code::VariableInStartOn, file, span, message)
                     .with_label(label)
                     .with_note(format!(
                         "Upstart expands `start on` values in an empty environment before matching \
@@ -149,14 +155,39 @@ fn variables_in_start_on(expr: &Expr, file: FileId, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn describe(e: &ExpandError) -> String {
-    match e {
-        ExpandError::UnknownParameter(name) => format!("`{name}` is not set"),
-        ExpandError::IllegalParameter(name) => format!("`{name}` is not a variable name"),
-        ExpandError::ExpectedOperator => {
-            "expected `}`, `-`, `+`, `:-` or `:+` after the name".to_string()
+fn describe(reason: &Reason) -> String {
+    match reason {
+        Reason::UnknownParameter(name) => format!("`{name}` is not set"),
+        Reason::IllegalParameter(name) => format!("`{name}` is not a variable name"),
+        Reason::ExpectedOperator => "expected `}`, `-`, `+`, `:-` or `:+` after the name".to_string(),
+        Reason::MismatchedBraces => "`${` is never closed".to_string(),
+        Reason::TooDeep => format!(
+            "`${{` is nested more than {} deep, which upinit refuses to expand",
+            upc_bundle::limits::MAX_EXPANSION_DEPTH
+        ),
+    }
+}
+
+/// Where in the source the failing reference is: the `$NAME` itself, or
+/// from its `${` to the end of the argument, when the argument is written
+/// verbatim (no quotes or escapes, so value offsets are source offsets);
+/// otherwise the whole argument.
+fn reference_span(arg: &EventArg, e: &ExpandError) -> Span {
+    let key = match &arg.kind {
+        ArgKind::Positional => 0,
+        ArgKind::Equals(k) => k.len() + 1,
+        ArgKind::NotEquals(k) => k.len() + 2,
+    };
+    let (start, end) = (arg.span.start as usize, arg.span.end as usize);
+    if end - start != key + arg.value.len() {
+        return arg.span;
+    }
+    let at = start + key + e.at;
+    match &e.reason {
+        Reason::UnknownParameter(name) if arg.value.get(e.at + 1..e.at + 2) != Some("{") => {
+            Span::new(at, at + 1 + name.len())
         }
-        ExpandError::MismatchedBraces => "`${` is never closed".to_string(),
+        _ => Span::new(at, end),
     }
 }
 
