@@ -66,3 +66,40 @@ fn every_saved_fuzz_crash_now_checks_cleanly() {
         dir.display()
     );
 }
+
+/// `start on e X=` and 200,000 `${` (a 400 KB line) once overflowed the
+/// stack: the compiler's own copy of the expansion recursed once per `${`
+/// without a bound, on a rayon thread when the file is in a directory. The
+/// expansion is now the runtime's, which stops at 64 levels: the file is
+/// checked, and the `start on` value is reported as one that never matches
+/// at the 65th `${`, where upinit would give up too. Generated here rather
+/// than saved, both as a file on its own and inside a directory.
+#[test]
+fn a_400_kb_line_of_nested_references_is_checked_without_overflowing_the_stack() {
+    let line = format!("start on e X={}\n", "${".repeat(200_000));
+    let report = upc::check::check_bytes(Path::new("nested.conf"), line.clone().into_bytes());
+    let expected = |report: &upc::check::Report| {
+        let w0007: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == upc::diag::Code::VariableInStartOn)
+            .collect();
+        assert_eq!(w0007.len(), 1, "{:?}", report.diagnostics);
+        assert_eq!(w0007[0].primary.span.start, 13 + 2 * 64);
+        assert!(w0007[0].message.contains("never matches"));
+        assert!(w0007[0]
+            .primary
+            .message
+            .contains("nested more than 64 deep"));
+        assert_eq!(report.errors(), 0);
+    };
+    expected(&report);
+
+    let dir = std::env::temp_dir().join(format!("upc-nested-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let path = dir.join("nested.conf");
+    std::fs::write(&path, &line).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let report = upc::check::check_paths(std::slice::from_ref(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+    expected(&report);
+}

@@ -14,8 +14,8 @@ use crate::syntax::ast::ArgKind;
 
 use super::engine::Outcome;
 use super::events::{well_known_names, JobEvent};
-use super::pattern::{can_overlap, fnmatch, literal_text, Constraint};
 use super::model::{Leaf, LeafKind, Model, Which};
+use super::pattern::{can_overlap, fnmatch, literal_text, Constraint};
 use super::text::{closest, leaf_text};
 
 /// The most distinct unknown names that get a did-you-mean (each one scans

@@ -9,8 +9,8 @@ use crate::syntax::ast::{ArgKind, EventArg, EventMatch, Expr};
 
 use super::events::{well_known, well_known_job, Carries, JobEvent};
 use super::fx::FxMap;
-use super::pattern::{fnmatch, literal_text};
 use super::model::{index, CandSet, Dead, JobInfo, LeafKind, Model, Outside, SetKind, Which};
+use super::pattern::{fnmatch, literal_text};
 
 /// A pattern after Upstart's expansion (runtime-semantics.md 6.3).
 enum Pat {
@@ -26,7 +26,10 @@ fn pattern(value: &str, which: Which) -> Pat {
         return Pat::Glob(value.to_owned());
     }
     // `start on` values expand in an empty environment.
-    match (which, upc_bundle::expand::expand_with(value, |_| None::<&str>)) {
+    match (
+        which,
+        upc_bundle::expand::expand_with(value, |_| None::<&str>),
+    ) {
         (Which::Start, Ok(p)) => Pat::Glob(p),
         (Which::Start, Err(_)) => Pat::Never,
         (Which::Stop, _) => Pat::Any,

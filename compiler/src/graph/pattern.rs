@@ -126,10 +126,7 @@ mod tests {
             "é?",
         ] {
             let s = skeleton(p);
-            assert!(
-                s.as_deref().is_some_and(|s| fnmatch(p, s)),
-                "{p}: {s:?}"
-            );
+            assert!(s.as_deref().is_some_and(|s| fnmatch(p, s)), "{p}: {s:?}");
         }
         // An unknown class reached first matches nothing.
         assert_eq!(skeleton("[[:foo:]x]"), None);

@@ -159,7 +159,9 @@ fn describe(reason: &Reason) -> String {
     match reason {
         Reason::UnknownParameter(name) => format!("`{name}` is not set"),
         Reason::IllegalParameter(name) => format!("`{name}` is not a variable name"),
-        Reason::ExpectedOperator => "expected `}`, `-`, `+`, `:-` or `:+` after the name".to_string(),
+        Reason::ExpectedOperator => {
+            "expected `}`, `-`, `+`, `:-` or `:+` after the name".to_string()
+        }
         Reason::MismatchedBraces => "`${` is never closed".to_string(),
         Reason::TooDeep => format!(
             "`${{` is nested more than {} deep, which upinit refuses to expand",

@@ -90,7 +90,8 @@ pub fn expand_with<V: AsRef<str>>(
     let out = s.until(b"", 0)?;
     // Every cut is at an ASCII byte and every value is a whole string, so
     // the result is UTF-8; if it somehow were not, keep what can be kept.
-    Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// The C rule for a variable name, `[A-Za-z_][A-Za-z0-9_]*`: what Upstart
@@ -296,8 +297,14 @@ mod tests {
         assert_eq!(err("x${WIBBLE}"), Some((1, unknown("WIBBLE"))));
         assert_eq!(err("${$WIBBLE:-$FOO}"), Some((2, unknown("WIBBLE"))));
         assert_eq!(err("${$FOO:-$WIBBLE}"), Some((8, unknown("WIBBLE"))));
-        assert_eq!(err("${$FOO:!$BAR test"), Some((0, Reason::ExpectedOperator)));
-        assert_eq!(err("${$FOO:-$BAR test"), Some((0, Reason::MismatchedBraces)));
+        assert_eq!(
+            err("${$FOO:!$BAR test"),
+            Some((0, Reason::ExpectedOperator))
+        );
+        assert_eq!(
+            err("${$FOO:-$BAR test"),
+            Some((0, Reason::MismatchedBraces))
+        );
         assert_eq!(err("a ${FOO"), Some((2, Reason::MismatchedBraces)));
         assert_eq!(
             err("${:-x}"),
@@ -312,7 +319,10 @@ mod tests {
     #[test]
     fn a_lookup_function_is_the_environment() {
         let lookup = |name: &str| (name == "X").then(|| "eth0".to_owned());
-        assert_eq!(expand_with("${X}:${Y:-lo}", lookup).as_deref(), Ok("eth0:lo"));
+        assert_eq!(
+            expand_with("${X}:${Y:-lo}", lookup).as_deref(),
+            Ok("eth0:lo")
+        );
         let empty = |_: &str| None::<&str>;
         assert_eq!(expand_with("${}5", empty).as_deref(), Ok("$5"));
         assert_eq!(expand_with("${X+y}", empty).as_deref(), Ok(""));

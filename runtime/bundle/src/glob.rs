@@ -160,10 +160,7 @@ fn class_at(pattern: &[u8], at: usize, limit: usize) -> ClassAt<'_> {
 /// C locale there are no longer names), which fails the pattern.
 fn symbol_at(pattern: &[u8], at: usize) -> Option<(u8, usize)> {
     let from = at + 2;
-    let len = pattern
-        .get(from..)?
-        .windows(2)
-        .position(|w| w == b".]")?;
+    let len = pattern.get(from..)?.windows(2).position(|w| w == b".]")?;
     // `[..]` is empty (a failure); `[...]` is the symbol `.`.
     match (len, pattern.get(from)) {
         (1, Some(&c)) => Some((c, from + 3)),

@@ -85,10 +85,46 @@ impl Rng {
 }
 
 const PATTERN_PARTS: &[&[u8]] = &[
-    b"[", b"]", b"!", b"^", b":", b"-", b"\\", b"*", b"?", b"a", b"b", b"y", b"z", b"A", b"1",
-    b"/", b".", b" ", b"=", b"[:alpha:]", b"[:foo:]", b"[:y:]", b"[:upper:]", b"[:space:]",
-    b"[:", b":]", b"alpha", b"[.", b".]", b"[=", b"=]", b"[.a.]", b"[=a=]", b"[...]", b"[..]",
-    b"\xc3", b"\xa9", b"\xff", b"\x01", b"\x7f",
+    b"[",
+    b"]",
+    b"!",
+    b"^",
+    b":",
+    b"-",
+    b"\\",
+    b"*",
+    b"?",
+    b"a",
+    b"b",
+    b"y",
+    b"z",
+    b"A",
+    b"1",
+    b"/",
+    b".",
+    b" ",
+    b"=",
+    b"[:alpha:]",
+    b"[:foo:]",
+    b"[:y:]",
+    b"[:upper:]",
+    b"[:space:]",
+    b"[:",
+    b":]",
+    b"alpha",
+    b"[.",
+    b".]",
+    b"[=",
+    b"=]",
+    b"[.a.]",
+    b"[=a=]",
+    b"[...]",
+    b"[..]",
+    b"\xc3",
+    b"\xa9",
+    b"\xff",
+    b"\x01",
+    b"\x7f",
 ];
 
 const TEXT_PARTS: &[&[u8]] = &[
@@ -165,5 +201,9 @@ fn fnmatch_answers_as_the_c_library_does() {
             )
         })
         .collect();
-    assert!(differ.is_empty(), "differs from libc:\n{}", differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "differs from libc:\n{}",
+        differ.join("\n")
+    );
 }
