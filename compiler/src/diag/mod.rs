@@ -42,9 +42,31 @@ impl Label {
         Label {
             file,
             span,
-            message: message.into(),
+            message: printable(message.into()),
         }
     }
+}
+
+/// `text` with every control character (a newline, a tab, NUL, ...)
+/// written as an escape (`\n`, `\t`, `\0`, `\u{1b}`): messages quote input,
+/// and a raw newline or escape sequence would break a one-line format or
+/// a terminal. Every text of a diagnostic goes through here.
+pub fn printable(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +86,7 @@ impl Diagnostic {
     pub fn new(code: Code, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
-            message: message.into(),
+            message: printable(message.into()),
             primary: Label::new(file, span, ""),
             secondary: Vec::new(),
             help: None,
@@ -77,7 +99,7 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, message: impl Into<String>) -> Diagnostic {
-        self.primary.message = message.into();
+        self.primary.message = printable(message.into());
         self
     }
 
@@ -92,12 +114,12 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(printable(help.into()));
         self
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
-        self.notes.push(note.into());
+        self.notes.push(printable(note.into()));
         self
     }
 
