@@ -11,6 +11,7 @@ pub mod diag;
 pub mod dump;
 pub mod graph;
 pub mod sema;
+pub mod shell;
 pub mod simulate;
 pub mod source;
 pub mod suggest;

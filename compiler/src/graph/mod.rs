@@ -34,7 +34,6 @@ mod events;
 mod fx;
 mod model;
 mod pattern;
-mod shell;
 mod text;
 mod vars;
 

@@ -17,7 +17,7 @@
 //! expands (an unknown variable there is an error at run time: the instance
 //! cannot be named, the `stop on` never matches); `env` values, which
 //! Upstart never expands at all; and `exec`/`script`, which the shell
-//! expands, read conservatively by [`super::shell`]. In a script only names
+//! expands, read conservatively by [`crate::shell::vars`]. In a script only names
 //! that some event of the set is known to carry are reported (job-event
 //! variables, `export`s, keys that event matches test, the variables of the
 //! well-known events): a script using `$ARGS` with no event carrying `ARGS`
@@ -36,7 +36,7 @@ use super::engine::Outcome;
 use super::events::Carries;
 use super::fx::{FxMap, FxSet};
 use super::model::{LeafKind, Model};
-use super::shell;
+use crate::shell::vars as shell;
 
 /// Always in a job's environment (init's table and per-process additions).
 const FROM_INIT: &[&str] = &[

@@ -11,12 +11,12 @@
 //! the missing stanza may be the broken one.
 
 use crate::diag::{Code, Diagnostic};
+use crate::shell::forks;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{ArgKind, Binary, EventArg, Expr};
 use upc_bundle::expand::{expand_with, ExpandError, Reason};
 
 use super::ir::{Expect, JobClass, Origin, ProcessBody};
-use super::shell;
 
 /// What the class-level checks need to know beyond the class itself.
 #[derive(Debug, Clone)]
@@ -288,7 +288,7 @@ fn expect_wait(expect: Expect) -> &'static str {
 /// which must not be flagged); an `exec` line goes through
 /// `/bin/sh -e -c "exec CMD"` when it has shell characters, which is
 /// harmless (the shell replaces itself) unless the line makes the shell fork
-/// first. See `shell` for what counts as a fork.
+/// first. See `crate::shell::forks` for what counts as a fork.
 fn expect_with_shell(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>) {
     if !matches!(class.expect, Expect::Fork | Expect::Daemon) {
         return;
@@ -302,14 +302,14 @@ fn expect_with_shell(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>)
         "daemon"
     };
     let (message, label) = match &main.body {
-        ProcessBody::Script(text) => match shell::script_forks(text) {
+        ProcessBody::Script(text) => match forks::script_forks(text) {
             Some(what) => (
                 format!("`expect {mode}` with a script that forks before the daemon starts"),
                 format!("the shell running this script forks for {what}"),
             ),
             None => return,
         },
-        ProcessBody::Exec(cmd) => match shell::exec_forks(cmd) {
+        ProcessBody::Exec(cmd) => match forks::exec_forks(cmd) {
             Some(what) => (
                 format!("`expect {mode}` with a command line that makes the shell fork"),
                 format!("this runs through `/bin/sh`, which forks for {what}"),
