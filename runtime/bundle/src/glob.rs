@@ -123,9 +123,10 @@ fn class(name: &[u8], c: u8) -> Option<bool> {
     })
 }
 
-/// A byte glibc accepts in a class name (`a` to `y`).
+/// A byte glibc accepts in a class name (`a` to `y`: glibc stops before
+/// `z`, so `[[:z:]]` is no class).
 fn class_name_byte(b: u8) -> bool {
-    (b'a'..b'z').contains(&b)
+    (b'a'..=b'y').contains(&b)
 }
 
 /// What follows a `[:` whose `[` is at `at`.
