@@ -24,33 +24,10 @@ pub(super) fn reference(s: &[u8], i: usize) -> (Option<Part>, usize) {
                 // `${#X}`, `${!X}`, `${1}`, `${@}`: only the shell knows.
                 return (Some(Part::Param), next);
             };
-            let after = i + 2 + name.len();
-            let arg = |from: usize| {
+            let op = operator(s, i + 2 + name.len(), |from| {
                 String::from_utf8_lossy(s.get(from..close.max(from)).unwrap_or_default())
                     .into_owned()
-            };
-            let op = match (at(after), at(after + 1)) {
-                (Some(b'}'), _) => RefOp::Value,
-                (Some(b':'), Some(b'-')) => RefOp::Default {
-                    colon: true,
-                    arg: arg(after + 2),
-                },
-                (Some(b'-'), _) => RefOp::Default {
-                    colon: false,
-                    arg: arg(after + 1),
-                },
-                (Some(b':'), Some(b'=')) => RefOp::Assign {
-                    colon: true,
-                    arg: arg(after + 2),
-                },
-                (Some(b'='), _) => RefOp::Assign {
-                    colon: false,
-                    arg: arg(after + 1),
-                },
-                (Some(b':'), Some(b'+' | b'?')) | (Some(b'+' | b'?'), _) => RefOp::Test,
-                (Some(b'%' | b'#' | b'/' | b'^' | b',' | b':'), _) => RefOp::Transform,
-                _ => RefOp::Other,
-            };
+            });
             (
                 Some(Part::Ref(Ref {
                     name,
@@ -94,51 +71,65 @@ pub(super) fn default_parts(s: &[u8], r: &Ref, end: usize) -> Vec<Part> {
     let mut k = r.at + 2;
     while k < end {
         match (s.get(k), s.get(k + 1), s.get(k + 2)) {
-            (Some(b'`'), _, _) | (Some(b'$'), Some(b'('), Some(_)) => {
-                substitution |= !(s.get(k) == Some(&b'$') && s.get(k + 2) == Some(&b'('));
-                k += 1;
+            (Some(b'$'), Some(b'('), Some(b'(')) => {}
+            (Some(b'`'), _, _) | (Some(b'$'), Some(b'('), _) => substitution = true,
+            (Some(b'$'), _, _) => {
+                k = inner_ref(s, k, end, &mut out);
                 continue;
             }
-            (Some(b'$'), _, _) => {}
-            _ => {
-                k += 1;
-                continue;
-            }
+            _ => {}
         }
-        let braced = s.get(k + 1) == Some(&b'{');
-        let from = k + 1 + usize::from(braced);
-        let n = name_len(s.get(from..end).unwrap_or_default());
-        if n > 0 {
-            let name =
-                String::from_utf8_lossy(s.get(from..from + n).unwrap_or_default()).into_owned();
-            let colon = s.get(from + n) == Some(&b':');
-            let op = match (braced, s.get(from + n), s.get(from + n + 1)) {
-                (false, _, _) | (true, Some(b'}'), _) => RefOp::Value,
-                (true, Some(b':'), Some(b'-')) | (true, Some(b'-'), _) => RefOp::Default {
-                    colon,
-                    arg: String::new(),
-                },
-                (true, Some(b':'), Some(b'=')) | (true, Some(b'='), _) => RefOp::Assign {
-                    colon,
-                    arg: String::new(),
-                },
-                (true, Some(b':'), Some(b'+' | b'?')) | (true, Some(b'+' | b'?'), _) => RefOp::Test,
-                (true, Some(b'%' | b'#' | b'/' | b'^' | b',' | b':'), _) => RefOp::Transform,
-                _ => RefOp::Other,
-            };
-            out.push(Part::Ref(Ref {
-                name,
-                at: k,
-                op,
-                inside: Vec::new(),
-            }));
-        }
-        k = from + n.max(1);
+        k += 1;
     }
     if substitution {
         out.push(Part::Nested(Nest::Command));
     }
     out
+}
+
+/// A `$X` or `${X...}` at `k` inside a default argument ending at `end`:
+/// pushed with the operator its next bytes name; the index to go on from.
+fn inner_ref(s: &[u8], k: usize, end: usize, out: &mut Vec<Part>) -> usize {
+    let braced = s.get(k + 1) == Some(&b'{');
+    let from = k + 1 + usize::from(braced);
+    let n = name_len(s.get(from..end).unwrap_or_default());
+    if n > 0 {
+        let name = String::from_utf8_lossy(s.get(from..from + n).unwrap_or_default()).into_owned();
+        let op = if braced {
+            operator(s, from + n, |_| String::new())
+        } else {
+            RefOp::Value
+        };
+        out.push(Part::Ref(Ref {
+            name,
+            at: k,
+            op,
+            inside: Vec::new(),
+        }));
+    }
+    from + n.max(1)
+}
+
+/// The operator after the name of a `${NAME...}`, which ends at `after`;
+/// `arg(from)` is the argument's text from `from` on.
+fn operator(s: &[u8], after: usize, arg: impl Fn(usize) -> String) -> RefOp {
+    let (c, d) = (s.get(after).copied(), s.get(after + 1).copied());
+    let colon = c == Some(b':');
+    let from = after + 1 + usize::from(colon);
+    match (c, d) {
+        (Some(b'}'), _) => RefOp::Value,
+        (Some(b':'), Some(b'-')) | (Some(b'-'), _) => RefOp::Default {
+            colon,
+            arg: arg(from),
+        },
+        (Some(b':'), Some(b'=')) | (Some(b'='), _) => RefOp::Assign {
+            colon,
+            arg: arg(from),
+        },
+        (Some(b':'), Some(b'+' | b'?')) | (Some(b'+' | b'?'), _) => RefOp::Test,
+        (Some(b'%' | b'#' | b'/' | b'^' | b',' | b':'), _) => RefOp::Transform,
+        _ => RefOp::Other,
+    }
 }
 
 /// The index of the `}` closing a `${` whose contents start at `from`
