@@ -217,12 +217,40 @@ impl Lexer<'_> {
                 self.end_word();
                 self.heredoc_operator();
             }
-            _ => {
-                let ch = self.char_at(self.i);
-                self.word().text(&ch);
-                self.i += ch.len();
-            }
+            _ => self.run_of(|b| {
+                !matches!(
+                    b,
+                    b' ' | b'\t'
+                        | b'\r'
+                        | b'\n'
+                        | b'\\'
+                        | b'\''
+                        | b'"'
+                        | b'$'
+                        | b'`'
+                        | b';'
+                        | b'&'
+                        | b'|'
+                        | b'('
+                        | b')'
+                        | b'<'
+                )
+            }),
         }
+    }
+
+    /// Ordinary text from `i` while `plain` holds (at least one byte), as
+    /// one piece of the word. Runs end at ASCII bytes, so on characters.
+    fn run_of(&mut self, plain: impl Fn(u8) -> bool) {
+        let from = self.i;
+        let mut end = from + 1;
+        while self.at(end).is_some_and(&plain) {
+            end += 1;
+        }
+        let end = end.min(self.s.len());
+        let text = String::from_utf8_lossy(self.s.get(from..end).unwrap_or_default());
+        self.word().text(&text);
+        self.i = end;
     }
 
     /// The character at `i` (a whole UTF-8 sequence, or one byte).
@@ -265,11 +293,7 @@ impl Lexer<'_> {
             },
             b'$' => self.dollar(),
             b'`' => self.backquote(),
-            _ => {
-                let ch = self.char_at(self.i);
-                self.word().text(&ch);
-                self.i += ch.len();
-            }
+            _ => self.run_of(|b| !matches!(b, b'"' | b'\\' | b'$' | b'`')),
         }
     }
 
@@ -294,7 +318,10 @@ impl Lexer<'_> {
             parts: b.parts,
         };
         self.note_case(&word);
-        self.cur.command_start = KEYWORDS.iter().any(|k| word.is(k));
+        self.cur.command_start = match word.parts.as_slice() {
+            [Part::Text(t)] => KEYWORDS.contains(&t.as_str()),
+            _ => false,
+        };
         self.out.push(Token::Word(word));
     }
 

@@ -144,7 +144,9 @@ impl Word {
         match self.parts.as_slice() {
             [Part::Text(t)] => t == text,
             [] => text.is_empty(),
-            _ => self.literal().is_some_and(|l| l == text),
+            // Text is merged as it is read: several parts are never one
+            // literal.
+            _ => false,
         }
     }
 
