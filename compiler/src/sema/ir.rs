@@ -166,6 +166,9 @@ pub struct JobClass {
     pub debug: bool,
 }
 
+pub const SIGHUP: i32 = 1;
+pub const SIGTERM: i32 = 15;
+
 impl JobClass {
     /// A class with every Upstart default (job-language.md section 4).
     pub fn new(name: impl Into<String>, file: FileId) -> JobClass {
@@ -188,8 +191,8 @@ impl JobClass {
             instance: String::new(),
             expect: Expect::None,
             kill_timeout_secs: 5,
-            kill_signal: upc_bundle::signals::SIGTERM,
-            reload_signal: upc_bundle::signals::SIGHUP,
+            kill_signal: SIGTERM,
+            reload_signal: SIGHUP,
             console: None,
             umask: 0o022,
             nice: None,
