@@ -2,8 +2,9 @@
 //! byte for byte: `*` (any bytes, `/` and leading dots included), `?` (one
 //! byte, so one character only in ASCII), bracket expressions, and `\`
 //! quoting the next byte. glibc's behaviour, including its corners, was
-//! checked against glibc 2.36 with a C program over a million random
-//! patterns (the regression tests below keep the cases that differed):
+//! checked against glibc 2.36 with a C program on ten million random
+//! patterns; tests/glibc_fnmatch.rs compares 200,000 on every test run and
+//! the unit tests below keep the cases an earlier matcher got wrong:
 //!
 //! - `[...]`, `[!...]` and `[^...]`, with `]` literal when it comes first;
 //!   ranges `a-z` compare bytes; `-` first or last is literal;
