@@ -1,8 +1,10 @@
 //! The plain description of a job set that the writer takes and that
-//! [`ValidatedBundle::to_spec`](crate::read::ValidatedBundle::to_spec) gives
+//! [`ValidatedBundle::to_spec`](crate::ValidatedBundle::to_spec) gives
 //! back: owned, std-only, no knowledge of the compiler's IR.
 //!
 //! The enums here are also what the reader's accessors return.
+
+use crate::defaults;
 
 /// A whole bundle's content.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -66,7 +68,7 @@ pub struct JobSpec {
 }
 
 impl JobSpec {
-    /// A job with Upstart's defaults (job-language.md section 4).
+    /// A job with Upstart's defaults ([`defaults`], job-language.md §4).
     pub fn new(name: impl Into<String>, file: impl Into<String>) -> JobSpec {
         JobSpec {
             name: name.into(),
@@ -82,16 +84,16 @@ impl JobSpec {
             emits: Vec::new(),
             task: false,
             respawn: false,
-            respawn_count: Some(10),
-            respawn_interval: Some(5),
+            respawn_count: Some(defaults::RESPAWN_LIMIT_COUNT),
+            respawn_interval: Some(defaults::RESPAWN_LIMIT_INTERVAL_SECS),
             normal_exit: Vec::new(),
             instance: String::new(),
-            expect: Expect::None,
-            kill_timeout: 5,
-            kill_signal: 15,
-            reload_signal: 1,
+            expect: defaults::EXPECT,
+            kill_timeout: defaults::KILL_TIMEOUT_SECS,
+            kill_signal: defaults::KILL_SIGNAL,
+            reload_signal: defaults::RELOAD_SIGNAL,
             console: None,
-            umask: 0o022,
+            umask: defaults::UMASK,
             nice: None,
             oom_score: None,
             limits: Vec::new(),

@@ -4,11 +4,12 @@
 //! bundle whose header, section directory and strings `read.rs` has
 //! already validated, and read only inside validated sections.
 
-use crate::error::{BundleError, ErrorKind, ProgramError};
+use crate::cursor::{check_zero, err, proven, rd32, rd8, Sec};
+use crate::error::{BundleError, BundleErrorKind, ProgramError};
 use crate::layout::*;
 use crate::limits;
 use crate::model::{Console, Expect, ProcessKind, Resource};
-use crate::read::{check_zero, err, rd32, rd8, Sec, ValidatedBundle};
+use crate::validated::ValidatedBundle;
 
 /// The table checks, run on a bundle whose header and strings are valid.
 pub(crate) struct Checker<'v, 'a> {
@@ -39,7 +40,7 @@ impl Checker<'_, '_> {
             return if optional {
                 Ok(())
             } else {
-                Err(err(at, ErrorKind::MissingReference { what }))
+                Err(err(at, BundleErrorKind::MissingReference { what }))
             };
         }
         self.index(at, value, self.n_strings(), what)
@@ -55,7 +56,7 @@ impl Checker<'_, '_> {
         if value as usize >= count {
             return Err(err(
                 at,
-                ErrorKind::IndexOutOfRange {
+                BundleErrorKind::IndexOutOfRange {
                     what,
                     index: u64::from(value),
                     count: count as u64,
@@ -99,7 +100,7 @@ impl Checker<'_, '_> {
                 if (i == 0 && first != 0) || first < *expected {
                     return Err(err(
                         at,
-                        ErrorKind::RangeNotTiling {
+                        BundleErrorKind::RangeNotTiling {
                             what,
                             expected: *expected as u64,
                             found: first as u64,
@@ -110,7 +111,7 @@ impl Checker<'_, '_> {
                 if first > total {
                     return Err(err(
                         at,
-                        ErrorKind::OffsetOutOfRange {
+                        BundleErrorKind::OffsetOutOfRange {
                             what,
                             offset: first as u64,
                             len: total as u64,
@@ -125,7 +126,7 @@ impl Checker<'_, '_> {
             if p.count() == 0 && c.count() != 0 {
                 return Err(err(
                     c.off,
-                    ErrorKind::RangeNotTiling {
+                    BundleErrorKind::RangeNotTiling {
                         what,
                         expected: 0,
                         found: c.count() as u64,
@@ -142,7 +143,7 @@ impl Checker<'_, '_> {
         } else {
             Err(err(
                 at,
-                ErrorKind::BadEnum {
+                BundleErrorKind::BadEnum {
                     what,
                     value: u64::from(rd8(&self.v.bytes, at)),
                 },
@@ -167,7 +168,7 @@ impl Checker<'_, '_> {
                 if key != NONE {
                     return Err(err(
                         key_at,
-                        ErrorKind::ValueOutOfRange {
+                        BundleErrorKind::ValueOutOfRange {
                             what: "key of a positional argument",
                             value: i64::from(key),
                         },
@@ -214,7 +215,7 @@ impl Checker<'_, '_> {
             let program_err = |reason| {
                 err(
                     p.at(i, F0),
-                    ErrorKind::BadProgram {
+                    BundleErrorKind::BadProgram {
                         program: i as u64,
                         reason,
                     },
@@ -223,7 +224,7 @@ impl Checker<'_, '_> {
             if c1 - c0 > limits::MAX_PROGRAM_LEN {
                 return Err(err(
                     p.at(i, F0),
-                    ErrorKind::LimitExceeded {
+                    BundleErrorKind::LimitExceeded {
                         what: "a program's length",
                         limit: limits::MAX_PROGRAM_LEN as u64,
                         found: (c1 - c0) as u64,
@@ -233,11 +234,7 @@ impl Checker<'_, '_> {
             if c1 == c0 {
                 return Err(program_err(ProgramError::Empty));
             }
-            let ops = self
-                .v
-                .bytes
-                .get(code.off + c0..code.off + c1)
-                .unwrap_or_default();
+            let ops = proven(self.v.bytes.get(code.off + c0..code.off + c1)).unwrap_or_default();
             let mut depth = 0usize;
             let mut seen = 0usize;
             for (k, &op) in ops.iter().enumerate() {
@@ -251,7 +248,7 @@ impl Checker<'_, '_> {
                         if depth < 2 {
                             return Err(err(
                                 code.off + c0 + k,
-                                ErrorKind::BadProgram {
+                                BundleErrorKind::BadProgram {
                                     program: i as u64,
                                     reason: ProgramError::StackUnderflow { at: k as u64 },
                                 },
@@ -262,7 +259,7 @@ impl Checker<'_, '_> {
                     opcode => {
                         return Err(err(
                             code.off + c0 + k,
-                            ErrorKind::BadProgram {
+                            BundleErrorKind::BadProgram {
                                 program: i as u64,
                                 reason: ProgramError::BadOpcode {
                                     at: k as u64,
@@ -370,7 +367,7 @@ impl Checker<'_, '_> {
             if flags & !SF_KNOWN != 0 {
                 return Err(err(
                     flags_at,
-                    ErrorKind::BadEnum {
+                    BundleErrorKind::BadEnum {
                         what: "settings flags",
                         value: u64::from(flags),
                     },
@@ -387,7 +384,7 @@ impl Checker<'_, '_> {
                 if ok {
                     Ok(())
                 } else {
-                    Err(err(at, ErrorKind::ValueOutOfRange { what, value }))
+                    Err(err(at, BundleErrorKind::ValueOutOfRange { what, value }))
                 }
             };
             ranged(S_NICE, SF_NICE, -20, 19, "nice")?;
@@ -405,7 +402,7 @@ impl Checker<'_, '_> {
                 if flags & bit == 0 && self.u32(at) != 0 {
                     return Err(err(
                         at,
-                        ErrorKind::ValueOutOfRange {
+                        BundleErrorKind::ValueOutOfRange {
                             what,
                             value: i64::from(self.u32(at)),
                         },
@@ -417,7 +414,7 @@ impl Checker<'_, '_> {
             if umask > 0o777 {
                 return Err(err(
                     umask_at,
-                    ErrorKind::ValueOutOfRange {
+                    BundleErrorKind::ValueOutOfRange {
                         what: "umask",
                         value: i64::from(umask),
                     },
@@ -445,7 +442,7 @@ impl Checker<'_, '_> {
                 if rd8(&self.v.bytes, limits.at(k, L_RESOURCE)) <= prev {
                     return Err(err(
                         limits.at(k, L_RESOURCE),
-                        ErrorKind::NotSorted {
+                        BundleErrorKind::NotSorted {
                             what: "the limits of a job",
                         },
                     ));
@@ -492,7 +489,7 @@ impl Checker<'_, '_> {
         if n > limits::MAX_JOBS {
             return Err(err(
                 H_DIRECTORY + Section::Jobs.index() * DIRECTORY_ENTRY + 4,
-                ErrorKind::LimitExceeded {
+                BundleErrorKind::LimitExceeded {
                     what: "the number of jobs",
                     limit: limits::MAX_JOBS as u64,
                     found: n as u64,
@@ -531,7 +528,7 @@ impl Checker<'_, '_> {
             if bad_flags {
                 return Err(err(
                     flags_at,
-                    ErrorKind::BadEnum {
+                    BundleErrorKind::BadEnum {
                         what: "job flags",
                         value: u64::from(flags),
                     },
@@ -546,7 +543,7 @@ impl Checker<'_, '_> {
                 if p == NONE {
                     let line_at = s.at(i, line_f);
                     if self.u32(line_at) != 0 || flags & bit != 0 {
-                        return Err(err(line_at, ErrorKind::NonZeroPadding));
+                        return Err(err(line_at, BundleErrorKind::NonZeroPadding));
                     }
                 } else {
                     self.index(at, p, programs, "program of a job")?;
@@ -560,7 +557,7 @@ impl Checker<'_, '_> {
                 if rd8(&self.v.bytes, o_at) == 1 && !has_override {
                     return Err(err(
                         o_at,
-                        ErrorKind::BadEnum {
+                        BundleErrorKind::BadEnum {
                             what: "process origin (the job has no override file)",
                             value: 1,
                         },
@@ -572,7 +569,7 @@ impl Checker<'_, '_> {
                 {
                     return Err(err(
                         procs.at(k, P_KIND),
-                        ErrorKind::NotSorted {
+                        BundleErrorKind::NotSorted {
                             what: "the processes of a job",
                         },
                     ));
@@ -582,7 +579,7 @@ impl Checker<'_, '_> {
             if i > 0 && prev_name >= here {
                 return Err(err(
                     s.at(i, J_NAME),
-                    ErrorKind::NotSorted { what: "job names" },
+                    BundleErrorKind::NotSorted { what: "job names" },
                 ));
             }
             prev_name = here;
@@ -596,7 +593,7 @@ impl Checker<'_, '_> {
         if n > limits::MAX_EVENTS {
             return Err(err(
                 H_DIRECTORY + Section::Events.index() * DIRECTORY_ENTRY + 4,
-                ErrorKind::LimitExceeded {
+                BundleErrorKind::LimitExceeded {
                     what: "the number of events",
                     limit: limits::MAX_EVENTS as u64,
                     found: n as u64,
@@ -614,7 +611,7 @@ impl Checker<'_, '_> {
             if r0 == r1 {
                 return Err(err(
                     s.at(i, F1),
-                    ErrorKind::MissingReference {
+                    BundleErrorKind::MissingReference {
                         what: "a job waiting for the event",
                     },
                 ));
@@ -623,7 +620,7 @@ impl Checker<'_, '_> {
             if i > 0 && prev_name >= here {
                 return Err(err(
                     s.at(i, F0),
-                    ErrorKind::NotSorted {
+                    BundleErrorKind::NotSorted {
                         what: "event names",
                     },
                 ));
@@ -653,7 +650,7 @@ impl Checker<'_, '_> {
             let (m0, m1) = self.v.children(Section::Programs, p, F1, Section::Matches);
             for m in m0..m1 {
                 let e = self.u32(matches.at(m, F0));
-                if let Some(mark) = seen.get_mut(e as usize) {
+                if let Some(mark) = proven(seen.get_mut(e as usize)) {
                     if *mark != p as u32 + 1 {
                         *mark = p as u32 + 1;
                         program_events.push(e);
@@ -675,12 +672,12 @@ impl Checker<'_, '_> {
                 let expected = (j as u32) << 1 | which;
                 let p = p as usize;
                 let (e0, e1) = (
-                    program_first.get(p).copied().unwrap_or(0),
-                    program_first.get(p + 1).copied().unwrap_or(0),
+                    proven(program_first.get(p).copied()).unwrap_or(0),
+                    proven(program_first.get(p + 1).copied()).unwrap_or(0),
                 );
-                for &e in program_events.get(e0..e1).unwrap_or_default() {
+                for &e in proven(program_events.get(e0..e1)).unwrap_or_default() {
                     let e = e as usize;
-                    let Some((c, end)) = cursor.get_mut(e) else {
+                    let Some((c, end)) = proven(cursor.get_mut(e)) else {
                         continue;
                     };
                     let end = *end;
@@ -693,7 +690,7 @@ impl Checker<'_, '_> {
                         };
                         return Err(err(
                             at,
-                            ErrorKind::EventIndexMismatch {
+                            BundleErrorKind::EventIndexMismatch {
                                 event: e as u64,
                                 expected: Some(u64::from(expected)),
                                 found: found.map(u64::from),
@@ -708,7 +705,7 @@ impl Checker<'_, '_> {
             if c != end {
                 return Err(err(
                     refs.at(c, 0),
-                    ErrorKind::EventIndexMismatch {
+                    BundleErrorKind::EventIndexMismatch {
                         event: e as u64,
                         expected: None,
                         found: Some(u64::from(self.u32(refs.at(c, 0)))),
