@@ -5,7 +5,7 @@ use upc_machine::*;
 
 use crate::rig::*;
 
-fn status(r: &mut Rig, job: &str, env: &[&str]) -> String {
+fn status(r: &mut Driver, job: &str, env: &[&str]) -> String {
     let id = r.request(Request::Status {
         job: job.into(),
         env: env.iter().map(|s| s.to_string()).collect(),

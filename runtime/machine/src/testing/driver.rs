@@ -1,34 +1,40 @@
 //! The fake spawner and the bounded driver: fake processes that confirm
 //! their exec, reach their `expect` milestones and exit when told, obey
-//! (or ignore) signals, on a virtual clock; and the per-step check of the
-//! trace against the instance table.
+//! (or ignore) signals, on a virtual clock; the per-step check of the
+//! trace against the instance table; and the trace as short lines, so a
+//! test reads like the worked timelines of runtime-semantics.md §20.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use upc_bundle::{Expect, ProcessKind};
-use upc_machine::instance::next_state;
-use upc_machine::{
-    Action, Config, EventId, ExitStatus, Goal, InstanceInfo, Machine, Millis, Reply, Request,
-    RequestId, Spawn, Spawner, State, Stimulus, Target, TraceKind, TraceRecord,
+
+use super::jobs::{bundle, env, JobBuilder};
+use crate::instance::next_state;
+use crate::{
+    Action, Config, EventId, ExitStatus, Goal, InstanceInfo, LogLevel, Machine, Millis, Output,
+    Reply, Request, RequestId, Spawn, Spawner, State, Stimulus, Target, TraceKind, TraceRecord,
+    ValidatedBundle,
 };
 
-use super::jobs::{bundle, JobBuilder};
-use super::{SIGCONT, SIGKILL};
+const SIGKILL: i32 = 9;
+const SIGCONT: i32 = 18;
 
 // ---------------------------------------------------------------------------
 // The fake spawner
 
-/// Records every spawn and hands out increasing pids from 100.
+/// Records every spawn and hands out increasing pids from 1. A long run
+/// that must not grow (a storm) takes [`FakeSpawner::spawns`] as it goes.
 #[derive(Debug)]
 pub struct FakeSpawner {
     pub next_pid: u32,
+    /// Every spawn not taken yet, with its pid, in order.
     pub spawns: Vec<(u32, Spawn)>,
 }
 
 impl Default for FakeSpawner {
     fn default() -> Self {
         FakeSpawner {
-            next_pid: 100,
+            next_pid: 1,
             spawns: Vec::new(),
         }
     }
@@ -40,6 +46,14 @@ impl FakeSpawner {
         let pid = self.next_pid;
         self.next_pid += 1;
         pid
+    }
+
+    /// The pids of the spawns not taken yet, taking them.
+    pub fn take_pids(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.spawns)
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect()
     }
 }
 
@@ -118,7 +132,9 @@ pub fn instance_label(job: &str, instance: &str) -> String {
 pub type M = Machine<FakeSpawner>;
 
 /// A machine, its fake processes, a virtual clock, and everything it
-/// said.
+/// said. The one harness of the machine's tests (these, the compiler's
+/// job-file tests and the fuzz target): quinn's test `Pair`, for an event
+/// machine.
 pub struct Driver {
     pub m: M,
     pub now: Millis,
@@ -136,6 +152,8 @@ pub struct Driver {
     pub requests: Vec<(RequestId, Request)>,
     next_request: u64,
     seen_spawns: usize,
+    /// How much of `trace` [`Driver::take_lines`] has rendered.
+    lines_from: usize,
     /// Whether a new process honours SIGTERM (by pid).
     pub honour_term: Box<dyn Fn(u32) -> bool>,
     pub tracks: BTreeMap<(String, String), Track>,
@@ -159,9 +177,16 @@ impl Driver {
     }
 
     pub fn with_config(jobs: &[JobBuilder], config: Config) -> Driver {
+        Driver::from_bundle(bundle(jobs), config)
+    }
+
+    /// A machine with a bundle built elsewhere (the compiler's tests build
+    /// theirs from job files). The trace is checked after every step when
+    /// `config.trace` is on.
+    pub fn from_bundle(bundle: ValidatedBundle<'static>, config: Config) -> Driver {
         let checking = config.trace;
         Driver {
-            m: Machine::new(bundle(jobs), config, FakeSpawner::default()),
+            m: Machine::new(bundle, config, FakeSpawner::default()),
             now: 0,
             trace: Vec::new(),
             actions: Vec::new(),
@@ -172,6 +197,7 @@ impl Driver {
             requests: Vec::new(),
             next_request: 1,
             seen_spawns: 0,
+            lines_from: 0,
             honour_term: Box::new(|_| true),
             tracks: BTreeMap::new(),
             holds: BTreeMap::new(),
@@ -181,12 +207,13 @@ impl Driver {
 
     // -- stimuli
 
-    pub fn emit(&mut self, name: &str, env: Vec<String>) {
-        self.m.emit(self.now, name, env);
+    /// Emits an event of init's own (`startup`, ...).
+    pub fn emit(&mut self, name: &str, entries: &[&str]) {
+        self.m.emit(self.now, name, env(entries));
         self.pump();
     }
 
-    pub fn stimulus(&mut self, stimulus: Stimulus) {
+    pub fn handle(&mut self, stimulus: Stimulus) {
         self.m.handle(self.now, stimulus);
         self.pump();
     }
@@ -197,7 +224,7 @@ impl Driver {
         let id = RequestId(self.next_request);
         self.next_request += 1;
         self.requests.push((id, request.clone()));
-        self.stimulus(Stimulus::Request { id, request });
+        self.handle(Stimulus::Request { id, request });
         id
     }
 
@@ -208,31 +235,66 @@ impl Driver {
         replies.first()
     }
 
-    pub fn start(&mut self, job: &str, env: Vec<String>, wait: bool) -> RequestId {
+    /// The reply to `id` as initctl would print it: the status lines, the
+    /// value, `ok`, or `error: MESSAGE`.
+    pub fn reply_text(&self, id: RequestId) -> Option<String> {
+        self.reply(id).map(|r| match r {
+            Ok(Output::Status(lines)) | Ok(Output::Env(lines)) => lines.join("\n"),
+            Ok(Output::Value(v)) => v.clone(),
+            Ok(Output::Done) => "ok".into(),
+            Err(e) => format!("error: {}", e.message),
+        })
+    }
+
+    pub fn start(&mut self, job: &str, entries: &[&str], wait: bool) -> RequestId {
         self.request(Request::Start {
             target: Target::Job(job.into()),
-            env,
+            env: env(entries),
             wait,
         })
     }
 
-    pub fn stop(&mut self, job: &str, env: Vec<String>, wait: bool) -> RequestId {
+    pub fn stop(&mut self, job: &str, entries: &[&str], wait: bool) -> RequestId {
         self.request(Request::Stop {
             target: Target::Job(job.into()),
-            env,
+            env: env(entries),
             wait,
         })
     }
 
-    pub fn exit(&mut self, pid: u32, status: ExitStatus) {
+    /// Process `pid` ended with `status`.
+    pub fn exited(&mut self, pid: u32, status: ExitStatus) {
         self.procs.remove(&pid);
         self.dead.push(pid);
-        self.stimulus(Stimulus::Exited { pid, status });
+        self.handle(Stimulus::Exited { pid, status });
+    }
+
+    /// Process `pid` called exit(`code`).
+    pub fn exit(&mut self, pid: u32, code: i32) {
+        self.exited(pid, ExitStatus::Exited(code));
+    }
+
+    /// Process `pid` was killed by `signal`.
+    pub fn killed(&mut self, pid: u32, signal: i32) {
+        self.exited(pid, ExitStatus::Signaled(signal));
+    }
+
+    /// Process `pid`'s exec succeeded.
+    pub fn confirm(&mut self, pid: u32) {
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.confirmed = true;
+        }
+        self.handle(Stimulus::ExecConfirmed { pid });
     }
 
     /// Loads a new job set (a configuration reload, §15).
     pub fn reload(&mut self, jobs: &[JobBuilder]) {
-        self.m.reload(self.now, bundle(jobs));
+        self.reload_bundle(bundle(jobs));
+    }
+
+    /// [`Driver::reload`] with a bundle built elsewhere.
+    pub fn reload_bundle(&mut self, bundle: ValidatedBundle<'static>) {
+        self.m.reload(self.now, bundle);
         self.pump();
     }
 
@@ -240,7 +302,7 @@ impl Driver {
     pub fn advance(&mut self, ms: Millis) {
         self.now += ms;
         if self.m.poll_timeout().is_some_and(|t| t <= self.now) {
-            self.stimulus(Stimulus::Timeout);
+            self.handle(Stimulus::Timeout);
         }
     }
 
@@ -248,7 +310,7 @@ impl Driver {
     pub fn deliver_one(&mut self) -> bool {
         match self.pending.pop_front() {
             Some(s) => {
-                self.stimulus(s);
+                self.handle(s);
                 true
             }
             None => false,
@@ -262,13 +324,12 @@ impl Driver {
             return;
         };
         if !p.confirmed {
-            self.procs.get_mut(&pid).unwrap().confirmed = true;
-            return self.stimulus(Stimulus::ExecConfirmed { pid });
+            return self.confirm(pid);
         }
         match p.expect {
             Expect::Stop if !p.stopped => {
                 self.procs.get_mut(&pid).unwrap().stopped = true;
-                self.stimulus(Stimulus::Stopped { pid })
+                self.handle(Stimulus::Stopped { pid })
             }
             Expect::Fork | Expect::Daemon
                 if p.forks < if p.expect == Expect::Fork { 1 } else { 2 } =>
@@ -280,14 +341,14 @@ impl Driver {
                 c.pid = child;
                 c.forks += 1;
                 self.procs.insert(child, c);
-                self.stimulus(Stimulus::Forked { pid, child });
+                self.handle(Stimulus::Forked { pid, child });
                 self.dead.push(pid);
-                self.stimulus(Stimulus::Exited {
+                self.handle(Stimulus::Exited {
                     pid,
                     status: ExitStatus::Exited(0),
                 });
             }
-            _ => self.exit(pid, status),
+            _ => self.exited(pid, status),
         }
     }
 
@@ -307,7 +368,7 @@ impl Driver {
             match self.m.poll_timeout() {
                 Some(t) => {
                     self.now = self.now.max(t);
-                    self.stimulus(Stimulus::Timeout);
+                    self.handle(Stimulus::Timeout);
                 }
                 None => return,
             }
@@ -522,13 +583,31 @@ impl Driver {
         }
     }
 
-    /// The instance table agrees with the trace.
+    /// The instance table agrees with the trace; every state that waits
+    /// for a process has one, no pid fills two slots, and no instance at
+    /// rest is kept.
     pub fn check_instances(&self) {
         let infos = self.m.instances();
         let mut seen = BTreeSet::new();
+        let mut pids = BTreeSet::new();
         for i in &infos {
             let key = (i.job.clone(), i.name.clone());
             assert!(seen.insert(key.clone()), "two instances {key:?}");
+            assert!(
+                i.state != State::Waiting,
+                "{key:?}: an instance at rest was kept"
+            );
+            if let Some(k) = waits_for(i.state) {
+                assert!(
+                    i.processes.iter().any(|(p, _)| *p == k),
+                    "{key:?} waits in {} without a {} process",
+                    i.state,
+                    k.name()
+                );
+            }
+            for (_, pid) in &i.processes {
+                assert!(pids.insert(*pid), "pid {pid} in two slots");
+            }
             let Some(t) = self.tracks.get(&key) else {
                 panic!("instance {key:?} exists but the trace never started it: {i:?}");
             };
@@ -633,6 +712,167 @@ impl Driver {
             })
             .collect()
     }
+
+    /// The trace since the last call, one short line per record (see
+    /// [`short_line`]).
+    pub fn take_lines(&mut self) -> Vec<String> {
+        let new = self.trace.get(self.lines_from..).unwrap_or_default();
+        self.lines_from = self.trace.len();
+        new.iter().filter_map(short_line).collect()
+    }
+
+    /// The spawn that got `pid`.
+    pub fn spawn(&self, pid: u32) -> &Spawn {
+        self.m
+            .spawner
+            .spawns
+            .iter()
+            .find(|(p, _)| *p == pid)
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| panic!("no spawn got pid {pid}"))
+    }
+
+    /// The environment a spawned process got.
+    pub fn env_of(&self, pid: u32) -> Vec<String> {
+        self.spawn(pid).env.clone()
+    }
+
+    /// The pid of the latest spawn of `job`'s `process`.
+    pub fn pid_of(&self, job: &str, process: ProcessKind) -> u32 {
+        self.m
+            .spawner
+            .spawns
+            .iter()
+            .rev()
+            .find(|(_, s)| s.job == job && s.proc.process == process)
+            .map(|(p, _)| *p)
+            .unwrap_or_else(|| panic!("no {} process of {job} was spawned", process.name()))
+    }
+
+    /// `goal/state` of an instance, or `gone`.
+    pub fn status(&self, job: &str, instance: &str) -> String {
+        self.instance(job, instance)
+            .map_or("gone".into(), |i| format!("{}/{}", i.goal, i.state))
+    }
+
+    /// Every signal sent so far: (pid, signal).
+    pub fn signals(&self) -> Vec<(u32, i32)> {
+        self.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Signal { pid, signal, .. } => Some((*pid, *signal)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The process a state waits for (§3.3), if any.
+fn waits_for(state: State) -> Option<ProcessKind> {
+    match state {
+        State::Security => Some(ProcessKind::Security),
+        State::PreStart => Some(ProcessKind::PreStart),
+        State::PostStart => Some(ProcessKind::PostStart),
+        State::PreStop => Some(ProcessKind::PreStop),
+        State::PostStop => Some(ProcessKind::PostStop),
+        State::Killed => Some(ProcessKind::Main),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The trace as lines
+
+fn env_text(env: &[String]) -> String {
+    env.iter().map(|e| format!(" {e}")).collect()
+}
+
+/// One short line per trace record, as the worked timelines read:
+/// `J goal stop -> start`, `J waiting -> starting`, `event go A=1`,
+/// `finished go (failed)`, `J main (2)`, `J main (2) exit 0`, `J kill 15
+/// (2)`, `log TEXT` (warnings and errors only). Holds, replies and the
+/// lesser log lines have none.
+pub fn short_line(r: &TraceRecord) -> Option<String> {
+    Some(match &r.kind {
+        TraceKind::Goal {
+            job,
+            instance,
+            from,
+            to,
+            ..
+        } => format!("{} goal {from} -> {to}", instance_label(job, instance)),
+        TraceKind::State {
+            job,
+            instance,
+            from,
+            to,
+            ..
+        } => format!("{} {from} -> {to}", instance_label(job, instance)),
+        TraceKind::Event { name, env, .. } => format!("event {name}{}", env_text(env)),
+        TraceKind::EventFinished { name, failed, .. } => {
+            format!("finished {name}{}", if *failed { " (failed)" } else { "" })
+        }
+        TraceKind::Process {
+            job,
+            instance,
+            process,
+            pid,
+        } => format!(
+            "{} {} ({pid})",
+            instance_label(job, instance),
+            process.name()
+        ),
+        TraceKind::Exit {
+            job,
+            instance,
+            process,
+            pid,
+            status,
+        } => format!(
+            "{} {} ({pid}) {}",
+            instance_label(job, instance),
+            process.name(),
+            match status {
+                ExitStatus::Exited(n) => format!("exit {n}"),
+                ExitStatus::Signaled(s) => format!("signal {s}"),
+            }
+        ),
+        TraceKind::Kill {
+            job,
+            instance,
+            pid,
+            signal,
+            ..
+        } => format!("{} kill {signal} ({pid})", instance_label(job, instance)),
+        TraceKind::Log { level, text } if *level >= LogLevel::Warn => format!("log {text}"),
+        TraceKind::Hold { .. } | TraceKind::Reply { .. } | TraceKind::Log { .. } => return None,
+    })
+}
+
+/// The lines of a start that has no process to wait for, from `starting`
+/// to `running`.
+pub fn start_walk(job: &str) -> Vec<String> {
+    [
+        "starting -> security-spawning",
+        "security-spawning -> security",
+        "security -> pre-starting",
+        "pre-starting -> pre-start",
+        "pre-start -> spawning",
+        "spawning -> spawned",
+        "spawned -> post-starting",
+        "post-starting -> post-start",
+        "post-start -> running",
+    ]
+    .iter()
+    .map(|s| format!("{job} {s}"))
+    .collect()
+}
+
+/// Whether `lines` contains `wanted` in order (other lines may come
+/// between).
+pub fn in_order(lines: &[String], wanted: &[&str]) -> bool {
+    let mut it = lines.iter();
+    wanted.iter().all(|w| it.any(|l| l == w))
 }
 
 /// Whether a process of `kind` may be alive while the instance is in
