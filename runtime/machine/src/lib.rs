@@ -114,6 +114,8 @@ pub struct Machine<S: Spawner> {
     now: Millis,
     /// Which classes each event can concern.
     index: index::MatchIndex,
+    /// [`Config::class_order`] by name: each class's rank.
+    ranks: HashMap<String, u32>,
     classes: Classes,
     /// Name -> the class registered under it.
     registered: BTreeMap<String, ClassId>,
@@ -176,6 +178,7 @@ impl<S: Spawner> Machine<S> {
         let mut m = Machine {
             spawner,
             global_env: config.global_env.clone(),
+            ranks: class::ranks(&config.class_order),
             config,
             now: 0,
             index: index::MatchIndex::default(),
