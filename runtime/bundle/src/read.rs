@@ -78,7 +78,12 @@ pub fn validate(bytes: &[u8]) -> Result<ValidatedBundle<'_>, BundleError> {
         max_stack_depth: 0,
     };
     v.strings = check_strings(bytes, &secs)?;
-    let c = crate::tables::Checker { v: &v };
+    let text = match &v.strings {
+        Strings::InBytes(s) => s,
+        Strings::Decoded(s) => &**s,
+        Strings::InOwnedBytes { .. } => "",
+    };
+    let c = crate::tables::Checker::new(bytes, secs, text);
     c.string_ref(
         H_COMPILER_VERSION,
         rd32(bytes, H_COMPILER_VERSION),
