@@ -20,7 +20,7 @@
 use crate::error::{BundleError, BundleErrorKind};
 
 /// Whether a missed read panics (debug, test and fuzz builds).
-const LOUD: bool = cfg!(any(debug_assertions, test, fuzzing, feature = "testing"));
+pub(crate) const LOUD: bool = cfg!(any(debug_assertions, test, fuzzing, feature = "testing"));
 
 /// `found`, which validation proved present: in debug, test and fuzz
 /// builds a `None` panics (an offset bug); in release it is passed on for

@@ -23,6 +23,12 @@ use crate::model::*;
 use crate::program::{EventRef, OperatorState, Program};
 use crate::{validate, write_with, ValidatedBundle, WriteOptions};
 
+/// Whether a read past the end of a validated bundle panics in this build
+/// (it must in every test and fuzz build: see the `cursor` module).
+pub fn missed_reads_panic() -> bool {
+    crate::cursor::LOUD
+}
+
 /// `data` with its total length and checksum fields made correct, so that
 /// an edited or mutated bundle reaches the checks behind the checksum.
 pub fn reseal(data: &[u8]) -> Vec<u8> {

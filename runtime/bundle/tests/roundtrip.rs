@@ -43,6 +43,13 @@ fn an_owned_bundle_reads_the_same_as_a_borrowed_one_compressed_and_not() {
 }
 
 #[test]
+fn test_builds_panic_on_a_read_past_the_end_release_or_not() {
+    // The `testing` feature, which every test build enables, turns the
+    // reader's quiet fallbacks into panics so offset bugs surface here.
+    assert!(upc_bundle::testing::missed_reads_panic());
+}
+
+#[test]
 fn writing_is_independent_of_input_order() {
     let spec = sample_spec();
     let mut reversed = spec.clone();
