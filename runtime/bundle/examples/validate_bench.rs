@@ -6,7 +6,7 @@
 //! raw), in the same run.
 //!
 //! ```text
-//! cargo run --release -p upc-bundle --example validate_bench -- FILE [N]
+//! cargo run --release -p upc-bundle --example validate_bench -- FILE [N] [--stored-only]
 //! ```
 
 use std::process::ExitCode;
@@ -23,10 +23,13 @@ fn median(mut v: Vec<Duration>) -> (Duration, Duration) {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: validate_bench FILE [N]");
+        eprintln!("usage: validate_bench FILE [N] [--stored-only]");
         return ExitCode::from(2);
     };
     let runs: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(200);
+    // `--stored-only`: the file as stored, not re-encoded too (for counting
+    // instructions with callgrind).
+    let stored_only = args.iter().any(|a| a == "--stored-only");
     let stored = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -58,7 +61,12 @@ fn main() -> ExitCode {
     println!();
     println!("| strings | bytes | validate | validate + job states | of which LZ4 decode |");
     println!("|---|---|---|---|---|");
-    for bytes in [&stored, &other] {
+    let variants: &[&Vec<u8>] = if stored_only {
+        &[&stored]
+    } else {
+        &[&stored, &other]
+    };
+    for bytes in variants {
         if let Err(e) = bench(bytes, runs) {
             eprintln!("{path}: {e}");
             return ExitCode::from(1);

@@ -1,13 +1,13 @@
 //! Upstart 1.13's defaults for what a job file does not say
-//! (job-language.md §4), written once. The compiler's IR (`JobClass::new`)
-//! and this crate's [`JobSpec::new`](crate::JobSpec::new) both take them
-//! from here, so the job a compiler lowers and the job a test builds by
-//! hand start from the same values.
+//! (job-language.md §4), written once, and [`JobSpec::new`], the job that
+//! has them all. The compiler's IR (`JobClass::new`) takes them from here
+//! too, so the job a compiler lowers and the job a test builds by hand
+//! start from the same values.
 //!
 //! What has no default value (no process, no condition, no `nice`, no
 //! limit, ...) is `None` or empty in both and is not listed.
 
-use crate::model::{Console, Expect};
+use crate::model::{Console, Expect, JobSpec};
 
 /// `kill timeout`: seconds between the kill signal and SIGKILL.
 pub const KILL_TIMEOUT_SECS: u64 = 5;
@@ -27,6 +27,49 @@ pub const EXPECT: Expect = Expect::None;
 /// with `--default-console` (a job with no `console` stanza stores `None`,
 /// "init's default", and the runtime applies this or its own setting).
 pub const CONSOLE: Console = Console::Log;
+
+impl JobSpec {
+    /// A job with Upstart's defaults (this module's, job-language.md §4).
+    pub fn new(name: impl Into<String>, file: impl Into<String>) -> JobSpec {
+        JobSpec {
+            name: name.into(),
+            file: file.into(),
+            override_file: None,
+            description: None,
+            author: None,
+            version: None,
+            usage: None,
+            processes: Vec::new(),
+            start_on: None,
+            stop_on: None,
+            emits: Vec::new(),
+            task: false,
+            respawn: false,
+            respawn_count: Some(RESPAWN_LIMIT_COUNT),
+            respawn_interval: Some(RESPAWN_LIMIT_INTERVAL_SECS),
+            normal_exit: Vec::new(),
+            instance: String::new(),
+            expect: EXPECT,
+            kill_timeout: KILL_TIMEOUT_SECS,
+            kill_signal: KILL_SIGNAL,
+            reload_signal: RELOAD_SIGNAL,
+            console: None,
+            umask: UMASK,
+            nice: None,
+            oom_score: None,
+            limits: Vec::new(),
+            chroot: None,
+            chdir: None,
+            setuid: None,
+            setgid: None,
+            apparmor_switch: None,
+            env: Vec::new(),
+            export: Vec::new(),
+            cgroups: Vec::new(),
+            debug: false,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

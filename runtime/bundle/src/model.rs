@@ -3,8 +3,8 @@
 //! back: owned, std-only, no knowledge of the compiler's IR.
 //!
 //! The enums here are also what the reader's accessors return.
-
-use crate::defaults;
+//! [`JobSpec::new`], a job with Upstart's defaults, is in
+//! [`defaults`](crate::defaults).
 
 /// A whole bundle's content.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -65,49 +65,6 @@ pub struct JobSpec {
     pub export: Vec<String>,
     pub cgroups: Vec<CgroupSpec>,
     pub debug: bool,
-}
-
-impl JobSpec {
-    /// A job with Upstart's defaults ([`defaults`], job-language.md §4).
-    pub fn new(name: impl Into<String>, file: impl Into<String>) -> JobSpec {
-        JobSpec {
-            name: name.into(),
-            file: file.into(),
-            override_file: None,
-            description: None,
-            author: None,
-            version: None,
-            usage: None,
-            processes: Vec::new(),
-            start_on: None,
-            stop_on: None,
-            emits: Vec::new(),
-            task: false,
-            respawn: false,
-            respawn_count: Some(defaults::RESPAWN_LIMIT_COUNT),
-            respawn_interval: Some(defaults::RESPAWN_LIMIT_INTERVAL_SECS),
-            normal_exit: Vec::new(),
-            instance: String::new(),
-            expect: defaults::EXPECT,
-            kill_timeout: defaults::KILL_TIMEOUT_SECS,
-            kill_signal: defaults::KILL_SIGNAL,
-            reload_signal: defaults::RELOAD_SIGNAL,
-            console: None,
-            umask: defaults::UMASK,
-            nice: None,
-            oom_score: None,
-            limits: Vec::new(),
-            chroot: None,
-            chdir: None,
-            setuid: None,
-            setgid: None,
-            apparmor_switch: None,
-            env: Vec::new(),
-            export: Vec::new(),
-            cgroups: Vec::new(),
-            debug: false,
-        }
-    }
 }
 
 /// Which file of a job a line number refers to.
