@@ -5,11 +5,12 @@
 //! - [`jobs`]: job sets written as expressions (`on("a").and(started("x"))`)
 //!   on Upstart's defaults, and their validated bundle;
 //! - [`driver`]: the fake spawner and the bounded driver, a fake process
-//!   table on a virtual clock that fails on livelock and checks, after
-//!   every step when tracing is on, that every state record starts where
-//!   the previous one ended and follows the table of runtime-semantics.md
-//!   §3.2, and that the instances the machine reports agree with the
-//!   trace; plus the trace as short lines;
+//!   table on a virtual clock that fails on livelock;
+//! - [`checks`]: what the driver checks after every step when tracing is
+//!   on: every state record starts where the previous one ended and follows
+//!   the table of runtime-semantics.md §3.2, and the instances the machine
+//!   reports agree with the trace;
+//! - [`lines`]: the trace as short lines;
 //! - [`fuzz`]: the fuzz target's body, which `cargo test` also replays.
 //!
 //! Used by this crate's tests (`tests/`), the compiler's job-file tests
@@ -22,10 +23,14 @@
     clippy::panic
 )]
 
+pub mod checks;
 pub mod driver;
 pub mod fuzz;
 pub mod jobs;
+pub mod lines;
 
+pub use checks::Track;
 pub use driver::*;
 pub use fuzz::drive;
 pub use jobs::*;
+pub use lines::*;
