@@ -1,34 +1,40 @@
 //! The fake spawner and the bounded driver: fake processes that confirm
 //! their exec, reach their `expect` milestones and exit when told, obey
-//! (or ignore) signals, on a virtual clock; and the per-step check of the
-//! trace against the instance table.
+//! (or ignore) signals, on a virtual clock. After every step the driver
+//! checks what the machine said (`checks`); `lines` renders its trace.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use upc_bundle::{Expect, ProcessKind};
-use upc_machine::instance::next_state;
-use upc_machine::{
-    Action, Config, EventId, ExitStatus, Goal, InstanceInfo, Machine, Millis, Reply, Request,
-    RequestId, Spawn, Spawner, State, Stimulus, Target, TraceKind, TraceRecord,
+
+use super::checks::Track;
+use super::jobs::{bundle, env, JobBuilder};
+use super::lines::short_line;
+use crate::{
+    Action, Config, EventId, ExitStatus, Goal, InstanceInfo, Machine, Millis, Output, Reply,
+    Request, RequestId, Spawn, Spawner, State, Stimulus, Target, TraceKind, TraceRecord,
+    ValidatedBundle,
 };
 
-use super::jobs::{bundle, JobBuilder};
-use super::{SIGCONT, SIGKILL};
+const SIGKILL: i32 = 9;
+const SIGCONT: i32 = 18;
 
 // ---------------------------------------------------------------------------
 // The fake spawner
 
-/// Records every spawn and hands out increasing pids from 100.
+/// Records every spawn and hands out increasing pids from 1. A long run
+/// that must not grow (a storm) takes [`FakeSpawner::spawns`] as it goes.
 #[derive(Debug)]
 pub struct FakeSpawner {
     pub next_pid: u32,
+    /// Every spawn not taken yet, with its pid, in order.
     pub spawns: Vec<(u32, Spawn)>,
 }
 
 impl Default for FakeSpawner {
     fn default() -> Self {
         FakeSpawner {
-            next_pid: 100,
+            next_pid: 1,
             spawns: Vec::new(),
         }
     }
@@ -40,6 +46,14 @@ impl FakeSpawner {
         let pid = self.next_pid;
         self.next_pid += 1;
         pid
+    }
+
+    /// The pids of the spawns not taken yet, taking them.
+    pub fn take_pids(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.spawns)
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect()
     }
 }
 
@@ -73,38 +87,6 @@ pub struct FakeProc {
     pub honours_term: bool,
 }
 
-/// Per instance, what the trace says so far.
-#[derive(Debug, Clone)]
-pub struct Track {
-    pub state: State,
-    pub goal: Goal,
-    /// Every goal held since the last state record (the transition may
-    /// have been decided under any of them, e.g. `respawn` turned `start`).
-    pub goals_since_state: Vec<Goal>,
-    pub starts: u32,
-    pub post_stops: u32,
-    /// The job event it waits for in `starting`/`stopping`.
-    pub blocker: Option<EventId>,
-    /// This run's main process died (or its spawn failure came in late) in
-    /// `spawned`, `post-start` or `pre-stop`, where that does not move the
-    /// instance out of the way of `running`: with goal start (a respawn
-    /// decided in `spawned`, or a start arriving before post-start or
-    /// pre-stop ends) the instance then reaches `running` with no main
-    /// process, as Upstart's `job_process_terminated` does.
-    pub main_lost: bool,
-}
-
-impl Track {
-    fn lose_main(&mut self) {
-        if matches!(
-            self.state,
-            State::Spawned | State::PostStart | State::PreStop
-        ) {
-            self.main_lost = true;
-        }
-    }
-}
-
 /// `job` or `job (instance)`, as the machine's log lines name an instance.
 pub fn instance_label(job: &str, instance: &str) -> String {
     if instance.is_empty() {
@@ -118,7 +100,9 @@ pub fn instance_label(job: &str, instance: &str) -> String {
 pub type M = Machine<FakeSpawner>;
 
 /// A machine, its fake processes, a virtual clock, and everything it
-/// said.
+/// said. The one harness of the machine's tests (these, the compiler's
+/// job-file tests and the fuzz target): quinn's test `Pair`, for an event
+/// machine.
 pub struct Driver {
     pub m: M,
     pub now: Millis,
@@ -136,6 +120,8 @@ pub struct Driver {
     pub requests: Vec<(RequestId, Request)>,
     next_request: u64,
     seen_spawns: usize,
+    /// How much of `trace` [`Driver::take_lines`] has rendered.
+    lines_from: usize,
     /// Whether a new process honours SIGTERM (by pid).
     pub honour_term: Box<dyn Fn(u32) -> bool>,
     pub tracks: BTreeMap<(String, String), Track>,
@@ -159,9 +145,16 @@ impl Driver {
     }
 
     pub fn with_config(jobs: &[JobBuilder], config: Config) -> Driver {
+        Driver::from_bundle(bundle(jobs), config)
+    }
+
+    /// A machine with a bundle built elsewhere (the compiler's tests build
+    /// theirs from job files). The trace is checked after every step when
+    /// `config.trace` is on.
+    pub fn from_bundle(bundle: ValidatedBundle<'static>, config: Config) -> Driver {
         let checking = config.trace;
         Driver {
-            m: Machine::new(bundle(jobs), config, FakeSpawner::default()),
+            m: Machine::new(bundle, config, FakeSpawner::default()),
             now: 0,
             trace: Vec::new(),
             actions: Vec::new(),
@@ -172,6 +165,7 @@ impl Driver {
             requests: Vec::new(),
             next_request: 1,
             seen_spawns: 0,
+            lines_from: 0,
             honour_term: Box::new(|_| true),
             tracks: BTreeMap::new(),
             holds: BTreeMap::new(),
@@ -181,12 +175,13 @@ impl Driver {
 
     // -- stimuli
 
-    pub fn emit(&mut self, name: &str, env: Vec<String>) {
-        self.m.emit(self.now, name, env);
+    /// Emits an event of init's own (`startup`, ...).
+    pub fn emit(&mut self, name: &str, entries: &[&str]) {
+        self.m.emit(self.now, name, env(entries));
         self.pump();
     }
 
-    pub fn stimulus(&mut self, stimulus: Stimulus) {
+    pub fn handle(&mut self, stimulus: Stimulus) {
         self.m.handle(self.now, stimulus);
         self.pump();
     }
@@ -197,7 +192,7 @@ impl Driver {
         let id = RequestId(self.next_request);
         self.next_request += 1;
         self.requests.push((id, request.clone()));
-        self.stimulus(Stimulus::Request { id, request });
+        self.handle(Stimulus::Request { id, request });
         id
     }
 
@@ -208,31 +203,66 @@ impl Driver {
         replies.first()
     }
 
-    pub fn start(&mut self, job: &str, env: Vec<String>, wait: bool) -> RequestId {
+    /// The reply to `id` as initctl would print it: the status lines, the
+    /// value, `ok`, or `error: MESSAGE`.
+    pub fn reply_text(&self, id: RequestId) -> Option<String> {
+        self.reply(id).map(|r| match r {
+            Ok(Output::Status(lines)) | Ok(Output::Env(lines)) => lines.join("\n"),
+            Ok(Output::Value(v)) => v.clone(),
+            Ok(Output::Done) => "ok".into(),
+            Err(e) => format!("error: {}", e.message),
+        })
+    }
+
+    pub fn start(&mut self, job: &str, entries: &[&str], wait: bool) -> RequestId {
         self.request(Request::Start {
             target: Target::Job(job.into()),
-            env,
+            env: env(entries),
             wait,
         })
     }
 
-    pub fn stop(&mut self, job: &str, env: Vec<String>, wait: bool) -> RequestId {
+    pub fn stop(&mut self, job: &str, entries: &[&str], wait: bool) -> RequestId {
         self.request(Request::Stop {
             target: Target::Job(job.into()),
-            env,
+            env: env(entries),
             wait,
         })
     }
 
-    pub fn exit(&mut self, pid: u32, status: ExitStatus) {
+    /// Process `pid` ended with `status`.
+    pub fn exited(&mut self, pid: u32, status: ExitStatus) {
         self.procs.remove(&pid);
         self.dead.push(pid);
-        self.stimulus(Stimulus::Exited { pid, status });
+        self.handle(Stimulus::Exited { pid, status });
+    }
+
+    /// Process `pid` called exit(`code`).
+    pub fn exit(&mut self, pid: u32, code: i32) {
+        self.exited(pid, ExitStatus::Exited(code));
+    }
+
+    /// Process `pid` was killed by `signal`.
+    pub fn killed(&mut self, pid: u32, signal: i32) {
+        self.exited(pid, ExitStatus::Signaled(signal));
+    }
+
+    /// Process `pid`'s exec succeeded.
+    pub fn confirm(&mut self, pid: u32) {
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.confirmed = true;
+        }
+        self.handle(Stimulus::ExecConfirmed { pid });
     }
 
     /// Loads a new job set (a configuration reload, §15).
     pub fn reload(&mut self, jobs: &[JobBuilder]) {
-        self.m.reload(self.now, bundle(jobs));
+        self.reload_bundle(bundle(jobs));
+    }
+
+    /// [`Driver::reload`] with a bundle built elsewhere.
+    pub fn reload_bundle(&mut self, bundle: ValidatedBundle<'static>) {
+        self.m.reload(self.now, bundle);
         self.pump();
     }
 
@@ -240,7 +270,7 @@ impl Driver {
     pub fn advance(&mut self, ms: Millis) {
         self.now += ms;
         if self.m.poll_timeout().is_some_and(|t| t <= self.now) {
-            self.stimulus(Stimulus::Timeout);
+            self.handle(Stimulus::Timeout);
         }
     }
 
@@ -248,7 +278,7 @@ impl Driver {
     pub fn deliver_one(&mut self) -> bool {
         match self.pending.pop_front() {
             Some(s) => {
-                self.stimulus(s);
+                self.handle(s);
                 true
             }
             None => false,
@@ -262,13 +292,12 @@ impl Driver {
             return;
         };
         if !p.confirmed {
-            self.procs.get_mut(&pid).unwrap().confirmed = true;
-            return self.stimulus(Stimulus::ExecConfirmed { pid });
+            return self.confirm(pid);
         }
         match p.expect {
             Expect::Stop if !p.stopped => {
                 self.procs.get_mut(&pid).unwrap().stopped = true;
-                self.stimulus(Stimulus::Stopped { pid })
+                self.handle(Stimulus::Stopped { pid })
             }
             Expect::Fork | Expect::Daemon
                 if p.forks < if p.expect == Expect::Fork { 1 } else { 2 } =>
@@ -280,14 +309,14 @@ impl Driver {
                 c.pid = child;
                 c.forks += 1;
                 self.procs.insert(child, c);
-                self.stimulus(Stimulus::Forked { pid, child });
+                self.handle(Stimulus::Forked { pid, child });
                 self.dead.push(pid);
-                self.stimulus(Stimulus::Exited {
+                self.handle(Stimulus::Exited {
                     pid,
                     status: ExitStatus::Exited(0),
                 });
             }
-            _ => self.exit(pid, status),
+            _ => self.exited(pid, status),
         }
     }
 
@@ -307,7 +336,7 @@ impl Driver {
             match self.m.poll_timeout() {
                 Some(t) => {
                     self.now = self.now.max(t);
-                    self.stimulus(Stimulus::Timeout);
+                    self.handle(Stimulus::Timeout);
                 }
                 None => return,
             }
@@ -393,172 +422,6 @@ impl Driver {
         self.trace.extend(new);
     }
 
-    /// Follows one trace record, asserting the per-instance invariants.
-    fn follow(&mut self, r: &TraceRecord) {
-        match &r.kind {
-            TraceKind::Goal {
-                job,
-                instance,
-                from,
-                to,
-                ..
-            } => {
-                let key = (job.clone(), instance.clone());
-                let t = self.tracks.entry(key).or_insert_with(|| {
-                    assert_eq!(
-                        *from,
-                        Goal::Stop,
-                        "{job} ({instance}): a new instance starts with goal stop"
-                    );
-                    Track {
-                        state: State::Waiting,
-                        goal: Goal::Stop,
-                        goals_since_state: vec![Goal::Stop],
-                        starts: 0,
-                        post_stops: 0,
-                        blocker: None,
-                        main_lost: false,
-                    }
-                });
-                assert_eq!(
-                    t.goal, *from,
-                    "{job} ({instance}): goal record from {from} but the goal was {}",
-                    t.goal
-                );
-                assert_ne!(from, to, "{job} ({instance}): a goal change to itself");
-                t.goal = *to;
-                t.goals_since_state.push(*to);
-            }
-            TraceKind::State {
-                job,
-                instance,
-                from,
-                to,
-                blocked_by,
-            } => {
-                let key = (job.clone(), instance.clone());
-                let Some(t) = self.tracks.get_mut(&key) else {
-                    panic!("{job} ({instance}): state {from} -> {to} before any goal change");
-                };
-                assert_eq!(
-                    t.state, *from,
-                    "{job} ({instance}): state record from {from} but the state was {}",
-                    t.state
-                );
-                let allowed = t.goals_since_state.iter().any(|&g| {
-                    [true, false]
-                        .into_iter()
-                        .any(|alive| next_state(*from, g, alive).map(|n| n.0) == Some(*to))
-                });
-                assert!(
-                    allowed,
-                    "{job} ({instance}): {from} -> {to} is not in the table under goals {:?}",
-                    t.goals_since_state
-                );
-                t.state = *to;
-                t.goals_since_state = vec![t.goal];
-                t.blocker = *blocked_by;
-                assert_eq!(
-                    blocked_by.is_some(),
-                    matches!(to, State::Starting | State::Stopping),
-                    "{job} ({instance}): only starting and stopping wait for an event"
-                );
-                match to {
-                    State::Starting => {
-                        t.starts += 1;
-                        t.main_lost = false;
-                    }
-                    State::PostStop => t.post_stops += 1,
-                    State::Waiting => {
-                        assert_eq!(t.goal, Goal::Stop, "{job} ({instance}): waiting needs stop");
-                        assert_eq!(
-                            t.starts, t.post_stops,
-                            "{job} ({instance}): every start passes through post-stop"
-                        );
-                        self.tracks.remove(&key);
-                    }
-                    _ => {}
-                }
-            }
-            TraceKind::Exit {
-                job,
-                instance,
-                process: ProcessKind::Main,
-                ..
-            } => {
-                if let Some(t) = self.tracks.get_mut(&(job.clone(), instance.clone())) {
-                    t.lose_main();
-                }
-            }
-            // A main spawn failure reported late (after its exec) has the
-            // same effect as an exit; only the log line names the job.
-            TraceKind::Log { text, .. } if text.starts_with("Failed to spawn ") => {
-                if let Some(label) = text
-                    .strip_prefix("Failed to spawn ")
-                    .and_then(|rest| rest.split_once(" main process: "))
-                    .map(|(label, _)| label)
-                {
-                    for ((job, instance), t) in self.tracks.iter_mut() {
-                        if label == instance_label(job, instance) {
-                            t.lose_main();
-                        }
-                    }
-                }
-            }
-            // A class's `start on` match lets go without a record when the
-            // condition is reset; only instance holds are kept.
-            TraceKind::Hold {
-                event,
-                job,
-                instance,
-                start_on: false,
-            } => {
-                self.holds
-                    .entry(*event)
-                    .or_default()
-                    .push((job.clone(), instance.clone()));
-            }
-            _ => {}
-        }
-    }
-
-    /// The instance table agrees with the trace.
-    pub fn check_instances(&self) {
-        let infos = self.m.instances();
-        let mut seen = BTreeSet::new();
-        for i in &infos {
-            let key = (i.job.clone(), i.name.clone());
-            assert!(seen.insert(key.clone()), "two instances {key:?}");
-            let Some(t) = self.tracks.get(&key) else {
-                panic!("instance {key:?} exists but the trace never started it: {i:?}");
-            };
-            assert_eq!(i.state, t.state, "{key:?}: state differs from the trace");
-            assert_eq!(i.goal, t.goal, "{key:?}: goal differs from the trace");
-            let open = t.starts - t.post_stops;
-            let expected = u32::from(!matches!(t.state, State::PostStop | State::Waiting));
-            assert_eq!(
-                open, expected,
-                "{key:?} in {}: {} starts, {} post-stops",
-                t.state, t.starts, t.post_stops
-            );
-            for (kind, _) in &i.processes {
-                assert!(
-                    process_may_run(*kind, i.state),
-                    "{key:?}: a {} process in state {}",
-                    kind.name(),
-                    i.state
-                );
-            }
-        }
-        for key in self.tracks.keys() {
-            assert!(
-                seen.contains(key),
-                "the trace says {key:?} exists ({:?}) but the machine has no such instance",
-                self.tracks.get(key)
-            );
-        }
-    }
-
     pub fn instance(&self, job: &str, name: &str) -> Option<InstanceInfo> {
         self.m
             .instances()
@@ -633,30 +496,57 @@ impl Driver {
             })
             .collect()
     }
-}
 
-/// Whether a process of `kind` may be alive while the instance is in
-/// `state` at the end of a step: main from `spawned` until `killed` sees
-/// it go; every other process holds its own waiting state until it exits
-/// (§3.3).
-fn process_may_run(kind: ProcessKind, state: State) -> bool {
-    use State::*;
-    match kind {
-        ProcessKind::Main => matches!(
-            state,
-            Spawned
-                | PostStarting
-                | PostStart
-                | Running
-                | PreStopping
-                | PreStop
-                | Stopping
-                | Killed
-        ),
-        ProcessKind::Security => state == Security,
-        ProcessKind::PreStart => state == PreStart,
-        ProcessKind::PostStart => state == PostStart,
-        ProcessKind::PreStop => state == PreStop,
-        ProcessKind::PostStop => state == PostStop,
+    /// The trace since the last call, one short line per record (see
+    /// [`short_line`]).
+    pub fn take_lines(&mut self) -> Vec<String> {
+        let new = self.trace.get(self.lines_from..).unwrap_or_default();
+        self.lines_from = self.trace.len();
+        new.iter().filter_map(short_line).collect()
+    }
+
+    /// The spawn that got `pid`.
+    pub fn spawn(&self, pid: u32) -> &Spawn {
+        self.m
+            .spawner
+            .spawns
+            .iter()
+            .find(|(p, _)| *p == pid)
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| panic!("no spawn got pid {pid}"))
+    }
+
+    /// The environment a spawned process got.
+    pub fn env_of(&self, pid: u32) -> Vec<String> {
+        self.spawn(pid).env.clone()
+    }
+
+    /// The pid of the latest spawn of `job`'s `process`.
+    pub fn pid_of(&self, job: &str, process: ProcessKind) -> u32 {
+        self.m
+            .spawner
+            .spawns
+            .iter()
+            .rev()
+            .find(|(_, s)| s.job == job && s.proc.process == process)
+            .map(|(p, _)| *p)
+            .unwrap_or_else(|| panic!("no {} process of {job} was spawned", process.name()))
+    }
+
+    /// `goal/state` of an instance, or `gone`.
+    pub fn status(&self, job: &str, instance: &str) -> String {
+        self.instance(job, instance)
+            .map_or("gone".into(), |i| format!("{}/{}", i.goal, i.state))
+    }
+
+    /// Every signal sent so far: (pid, signal).
+    pub fn signals(&self) -> Vec<(u32, i32)> {
+        self.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Signal { pid, signal, .. } => Some((*pid, *signal)),
+                _ => None,
+            })
+            .collect()
     }
 }

@@ -1,7 +1,7 @@
-//! Test support shared by the fuzz target and `cargo test` (which replays
-//! the saved fuzz inputs): bytes -> a job set of four jobs and a script of
-//! stimuli, with the machine's promises checked after every step. Not part
-//! of the machine's API; it panics (it asserts).
+//! The machine fuzz target's body, shared with `cargo test` (which
+//! replays the saved fuzz inputs): bytes -> a job set of four jobs and a
+//! script of stimuli, run through the [`Driver`](super::Driver), which
+//! checks the machine's promises after every step.
 //!
 //! Layout: 4 job records of 6 bytes (flags, process mask, start-on shape,
 //! start-on events, stop-on shape, stop-on events), then stimuli, each an
@@ -9,20 +9,12 @@
 //! then every live process is made to exit, repeatedly, and the machine
 //! must come to rest.
 
-#![allow(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
-
-use std::collections::BTreeSet;
-
 use upc_bundle::{
     ArgKind, ArgSpec, BodyKind, BundleSpec, ConditionSpec, Expect, Instr, JobSpec, Location,
     MatchSpec, ProcessKind, ProcessSpec,
 };
 
+use super::driver::{Driver, FakeProc};
 use crate::*;
 
 const JOBS: [&str; 4] = ["a", "b", "c", "d"];
@@ -140,52 +132,17 @@ fn job(name: &str, rec: [u8; 6]) -> JobSpec {
     j
 }
 
-/// Hands out increasing pids and remembers which are alive.
-#[derive(Default)]
-struct Pids {
-    next: u32,
-    alive: BTreeSet<u32>,
+/// Live pid number `arg` (modulo their count), or `arg` itself when none
+/// lives.
+fn pick(d: &Driver, arg: u8) -> u32 {
+    let alive: Vec<u32> = d.procs.keys().copied().collect();
+    alive
+        .get(usize::from(arg) % alive.len().max(1))
+        .copied()
+        .unwrap_or(u32::from(arg))
 }
 
-impl Spawner for Pids {
-    fn spawn(&mut self, _: &Spawn) -> u32 {
-        self.next += 1;
-        self.alive.insert(self.next);
-        self.next
-    }
-}
-
-/// Every state that waits for a process has one; no pid is in two slots.
-fn check_consistent(m: &Machine<Pids>) {
-    let mut seen = BTreeSet::new();
-    for i in m.instances() {
-        let has = |k: ProcessKind| i.processes.iter().any(|(p, _)| *p == k);
-        let waits_for = match i.state {
-            State::Security => Some(ProcessKind::Security),
-            State::PreStart => Some(ProcessKind::PreStart),
-            State::PostStart => Some(ProcessKind::PostStart),
-            State::PreStop => Some(ProcessKind::PreStop),
-            State::PostStop => Some(ProcessKind::PostStop),
-            State::Killed => Some(ProcessKind::Main),
-            _ => None,
-        };
-        if let Some(k) = waits_for {
-            assert!(
-                has(k),
-                "{} {} waits in {} without a {} process",
-                i.job,
-                i.name,
-                i.state,
-                k.name()
-            );
-        }
-        assert!(i.state != State::Waiting, "an instance at rest was kept");
-        for (_, pid) in &i.processes {
-            assert!(seen.insert(*pid), "pid {pid} in two slots");
-        }
-    }
-}
-
+/// Runs one fuzz input; panics if the machine breaks a promise.
 pub fn drive(data: &[u8]) {
     let mut bytes = Bytes { data, pos: 0 };
     let jobs = JOBS
@@ -211,19 +168,11 @@ pub fn drive(data: &[u8]) {
         max_events_per_step: 500,
         ..Config::default()
     };
-    let mut m = Machine::new(bundle.clone(), config, Pids::default());
-    let mut now = 0u64;
+    let mut d = Driver::from_bundle(bundle.clone(), config);
     let mut request = 0u64;
-    m.emit(now, "startup", vec![]);
+    d.emit("startup", &[]);
     while let Some(op) = bytes.next() {
         let arg = bytes.byte();
-        let pid = |m: &Machine<Pids>| {
-            let alive: Vec<u32> = m.spawner.alive.iter().copied().collect();
-            alive
-                .get(usize::from(arg) % alive.len().max(1))
-                .copied()
-                .unwrap_or(u32::from(arg))
-        };
         let env = if arg & 1 == 0 {
             vec![]
         } else {
@@ -234,41 +183,65 @@ pub fn drive(data: &[u8]) {
         let id = RequestId(request);
         let stimulus = match op % 14 {
             0 => {
-                m.emit(now, EVENTS[usize::from(arg) & 3], env);
+                let env: Vec<&str> = env.iter().map(String::as_str).collect();
+                d.emit(EVENTS[usize::from(arg) & 3], &env);
+                continue;
+            }
+            // A process that honoured a signal reports its exit now.
+            1 | 2 if op & 32 != 0 && !d.pending.is_empty() => {
+                d.deliver_one();
                 continue;
             }
             1 | 2 => {
-                let p = pid(&m);
-                m.spawner.alive.remove(&p);
+                let p = pick(&d, arg);
                 let status = if op & 16 == 0 {
                     ExitStatus::Exited(i32::from(arg >> 4))
                 } else {
                     ExitStatus::Signaled(i32::from(arg >> 3))
                 };
-                Stimulus::Exited { pid: p, status }
+                d.exited(p, status);
+                continue;
             }
-            3 => Stimulus::ExecConfirmed { pid: pid(&m) },
+            3 => Stimulus::ExecConfirmed { pid: pick(&d, arg) },
             4 => {
-                let p = pid(&m);
-                m.spawner.alive.remove(&p);
+                let p = pick(&d, arg);
+                d.procs.remove(&p);
+                d.dead.push(p);
                 Stimulus::SpawnFailed {
                     pid: p,
                     reason: "unable to execute".into(),
                 }
             }
-            5 => Stimulus::Stopped { pid: pid(&m) },
+            5 => Stimulus::Stopped { pid: pick(&d, arg) },
             6 => {
-                m.spawner.next += 1;
-                let child = m.spawner.next;
-                m.spawner.alive.insert(child);
-                Stimulus::Forked {
-                    pid: pid(&m),
+                let p = pick(&d, arg);
+                let child = d.m.spawner.fresh_pid();
+                // The child is a process of the same job from now on (and
+                // of none, for a pid the driver does not know): it lives
+                // until the script or the final round ends it.
+                let parent = d.procs.get(&p).cloned().unwrap_or(FakeProc {
+                    pid: p,
+                    kind: ProcessKind::Main,
+                    job: String::new(),
+                    instance: String::new(),
+                    expect: Expect::None,
+                    confirmed: true,
+                    stopped: false,
+                    forks: 0,
+                    honours_term: true,
+                });
+                d.procs.insert(
                     child,
-                }
+                    FakeProc {
+                        pid: child,
+                        ..parent
+                    },
+                );
+                Stimulus::Forked { pid: p, child }
             }
-            7 => Stimulus::Execed { pid: pid(&m) },
+            7 => Stimulus::Execed { pid: pick(&d, arg) },
             8 => {
-                now += u64::from(arg) * 50;
+                d.now += u64::from(arg) * 50;
                 Stimulus::Timeout
             }
             9 => Stimulus::Request {
@@ -308,44 +281,37 @@ pub fn drive(data: &[u8]) {
                 },
             },
             _ => {
-                m.reload(now, bundle.clone());
+                d.reload_bundle(bundle.clone());
                 continue;
             }
         };
-        m.handle(now, stimulus);
-        check_consistent(&m);
-        if m.pending_events() > 20_000 {
+        d.handle(stimulus);
+        if d.m.pending_events() > 20_000 {
             // A set whose events multiply (two jobs restarting on each
             // other's `stopped`): its queue grows without end, in Upstart
             // too. Nothing more to learn from it.
             return;
         }
-        while m.poll_action().is_some() {}
-        m.take_trace();
+        // Keep a long script's memory flat: what was said is checked.
+        d.trace.clear();
+        d.actions.clear();
     }
     // Let every process end; whatever has goal stop must come to rest.
     for _ in 0..64 {
-        let Some(&p) = m.spawner.alive.iter().next() else {
+        if d.deliver_one() {
+            continue;
+        }
+        let Some(&p) = d.procs.keys().next() else {
             break;
         };
-        m.spawner.alive.remove(&p);
-        now += 10;
-        m.handle(now, Stimulus::ExecConfirmed { pid: p });
-        m.handle(
-            now,
-            Stimulus::Exited {
-                pid: p,
-                status: ExitStatus::Exited(0),
-            },
-        );
-        check_consistent(&m);
-        while m.poll_action().is_some() {}
-        m.take_trace();
+        d.now += 10;
+        d.confirm(p);
+        d.exit(p, 0);
     }
     // Only an event can still hold one: its own `starting`/`stopping`,
     // held by a partial match elsewhere (runtime-semantics.md §6.4).
-    if m.spawner.alive.is_empty() {
-        for i in m.instances() {
+    if d.procs.is_empty() && d.pending.is_empty() {
+        for i in d.m.instances() {
             assert!(
                 i.goal != Goal::Stop
                     || !i.processes.is_empty()

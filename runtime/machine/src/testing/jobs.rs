@@ -275,7 +275,7 @@ impl JobBuilder {
 }
 
 /// The bundle of a job set, written and validated.
-pub fn bundle(jobs: &[JobBuilder]) -> upc_machine::ValidatedBundle<'static> {
+pub fn bundle(jobs: &[JobBuilder]) -> crate::ValidatedBundle<'static> {
     let spec = BundleSpec {
         compiler_version: "upc-machine tests".into(),
         source_digest: [0; 32],
