@@ -118,7 +118,49 @@ pub fn check_paths(paths: &[PathBuf]) -> Report {
 
 /// [`check_paths`] with options.
 pub fn check_paths_with(paths: &[PathBuf], options: &CheckOptions) -> Report {
-    let mut report = run(discover::discover(paths));
+    check_units(discover::discover(paths), paths, options)
+}
+
+/// [`check_paths_with`], with the contents of some files given rather than
+/// read: an editor's unsaved buffers. A discovered file whose path is a key
+/// of `overlay` is checked with those bytes; the keys must be spelt as
+/// discovery spells paths (a given path joined with the names below it).
+pub fn check_paths_overlaid(
+    paths: &[PathBuf],
+    options: &CheckOptions,
+    overlay: &std::collections::HashMap<PathBuf, Vec<u8>>,
+) -> Report {
+    let swap = |input: Input| match input {
+        Input::File(path) => match overlay.get(&path) {
+            Some(bytes) => Input::Bytes(path, bytes.clone()),
+            None => Input::File(path),
+        },
+        other => other,
+    };
+    let units = discover::discover(paths)
+        .into_iter()
+        .map(|unit| match unit {
+            Unit::Job {
+                name,
+                conf,
+                override_,
+            } => Unit::Job {
+                name,
+                conf: swap(conf),
+                override_: override_.map(swap),
+            },
+            Unit::LoneOverride { name, file } => Unit::LoneOverride {
+                name,
+                file: swap(file),
+            },
+            unreadable @ Unit::Unreadable { .. } => unreadable,
+        })
+        .collect();
+    check_units(units, paths, options)
+}
+
+fn check_units(units: Vec<Unit>, paths: &[PathBuf], options: &CheckOptions) -> Report {
+    let mut report = run(units);
     if options.graph && (options.whole_set || paths.iter().any(|p| p.is_dir())) {
         graph_pass(&mut report, options);
     }
