@@ -162,11 +162,6 @@ impl Session {
             Some(r) => json!({"range": r, "text": text}),
             None => json!({"text": text}),
         };
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": URI, "version": self.version},
-                   "contentChanges": [change]}),
-        );
         let (start, end) = match range {
             Some(r) => {
                 let a = model_offset(&self.model, r.start, self.units);
@@ -176,6 +171,11 @@ impl Session {
             None => (0, self.model.len()),
         };
         self.model.replace_range(start..end, text);
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": self.version},
+                   "contentChanges": [change]}),
+        );
     }
 
     /// Asks for formatting and applies the edits as a client would.
