@@ -62,8 +62,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         json!({"textDocument": {"uri": uri, "languageId": "upstart", "version": 1, "text": text}}),
     )?;
     server.wait_diagnostics(&uri, 1)?;
-    let nice_line = text.lines().position(|l| l.starts_with("nice ")).unwrap_or(0);
-    let start_line = text.lines().position(|l| l.starts_with("start on ")).unwrap_or(0);
+    let nice_line = text
+        .lines()
+        .position(|l| l.starts_with("nice "))
+        .unwrap_or(0);
+    let start_line = text
+        .lines()
+        .position(|l| l.starts_with("start on "))
+        .unwrap_or(0);
 
     let mut change = Vec::with_capacity(rounds);
     let mut completion = Vec::with_capacity(rounds);
@@ -189,8 +195,14 @@ impl Server {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
         let (tx, incoming) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);

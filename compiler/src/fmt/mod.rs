@@ -406,7 +406,8 @@ impl<'a> Layout<'a> {
         self.out.push_str("end script");
         if let Some(hash) = line.find('#') {
             self.out.push(' ');
-            self.out.push_str(trim_comment(line.get(hash..).unwrap_or("")));
+            self.out
+                .push_str(trim_comment(line.get(hash..).unwrap_or("")));
         }
         self.out.push('\n');
         self.blank_due = false;

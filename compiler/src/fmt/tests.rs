@@ -140,5 +140,9 @@ fn meaning_is_compared_without_positions() {
     let moved = "\n\nstart on a   and b\n\n\nexec /bin/x\nenv A=1\nemits e\n";
     let parsed = syntax::parse(FileId(0), text);
     assert!(same_meaning(text, &parsed, moved));
-    assert!(!same_meaning(text, &parsed, "start on a or b\nexec /bin/x\n"));
+    assert!(!same_meaning(
+        text,
+        &parsed,
+        "start on a or b\nexec /bin/x\n"
+    ));
 }

@@ -129,8 +129,11 @@ impl Snapshot {
             assume_events: request.assume_events,
             whole_set: true,
         };
-        let report =
-            check::check_paths_overlaid(&[request.root.clone()], &options, &request.overlay);
+        let report = check::check_paths_overlaid(
+            std::slice::from_ref(&request.root),
+            &options,
+            &request.overlay,
+        );
         let files = report
             .sources
             .iter()

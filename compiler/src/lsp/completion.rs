@@ -24,13 +24,16 @@ pub fn complete(world: &World<'_>, offset: usize, snippets: bool) -> Vec<Complet
     let offset = floor_char_boundary(text, offset);
     let tokens = &world.analysis.tokens;
     // Inside a script body nothing is ours to complete.
-    let in_body = tokens.iter().any(|(s, t, e)| {
-        matches!(t, Tok::Body(_)) && *s <= offset && offset < (*e).max(s + 1)
-    });
+    let in_body = tokens
+        .iter()
+        .any(|(s, t, e)| matches!(t, Tok::Body(_)) && *s <= offset && offset < (*e).max(s + 1));
     if in_body {
         return Vec::new();
     }
-    let line_start = text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let line_start = text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let before_cursor = text.get(line_start..offset).unwrap_or("");
     if before_cursor.contains('#') {
         return Vec::new();
@@ -63,24 +66,30 @@ pub fn complete(world: &World<'_>, offset: usize, snippets: bool) -> Vec<Complet
         .iter()
         .map(|(_, t, _)| t)
         .collect();
-    let items = Items {
-        replace,
-        snippets,
-    };
+    let items = Items { replace, snippets };
     match before.as_slice() {
         [] => items.stanzas(),
         [Tok::Kw(Kw::Expect)] => items.values(docs::EXPECT_VALUES),
         [Tok::Kw(Kw::Console)] => items.values(docs::CONSOLE_VALUES),
-        [Tok::Kw(Kw::Limit)] => items.words(resources(), CompletionItemKind::ENUM_MEMBER, "resource"),
-        [Tok::Kw(Kw::Limit), Tok::Resource(_)] | [Tok::Kw(Kw::Limit), Tok::Resource(_), _] => {
-            items.words(vec!["unlimited".to_owned()], CompletionItemKind::KEYWORD, "no limit")
+        [Tok::Kw(Kw::Limit)] => {
+            items.words(resources(), CompletionItemKind::ENUM_MEMBER, "resource")
         }
-        [Tok::Kw(Kw::Respawn), Tok::Kw(Kw::Limit)] => {
-            items.words(vec!["unlimited".to_owned()], CompletionItemKind::KEYWORD, "no limit")
-        }
-        [Tok::Kw(Kw::Oom), Tok::Kw(Kw::Score)] => {
-            items.words(vec!["never".to_owned()], CompletionItemKind::KEYWORD, "-1000")
-        }
+        [Tok::Kw(Kw::Limit), Tok::Resource(_)] | [Tok::Kw(Kw::Limit), Tok::Resource(_), _] => items
+            .words(
+                vec!["unlimited".to_owned()],
+                CompletionItemKind::KEYWORD,
+                "no limit",
+            ),
+        [Tok::Kw(Kw::Respawn), Tok::Kw(Kw::Limit)] => items.words(
+            vec!["unlimited".to_owned()],
+            CompletionItemKind::KEYWORD,
+            "no limit",
+        ),
+        [Tok::Kw(Kw::Oom), Tok::Kw(Kw::Score)] => items.words(
+            vec!["never".to_owned()],
+            CompletionItemKind::KEYWORD,
+            "-1000",
+        ),
         [Tok::Kw(Kw::Kill | Kw::Reload), Tok::Kw(Kw::Signal)]
         | [Tok::Kw(Kw::Normal), Tok::Kw(Kw::Exit), ..] => {
             items.words(signals(), CompletionItemKind::ENUM_MEMBER, "signal")
@@ -176,7 +185,11 @@ impl Items {
             })
             .collect();
         if kw == Kw::Oom {
-            out.push(self.item("never".to_owned(), CompletionItemKind::KEYWORD, "-1000 (deprecated form)"));
+            out.push(self.item(
+                "never".to_owned(),
+                CompletionItemKind::KEYWORD,
+                "-1000 (deprecated form)",
+            ));
         }
         out
     }
@@ -184,12 +197,26 @@ impl Items {
     fn values(&self, values: &[docs::ValueDoc]) -> Vec<CompletionItem> {
         values
             .iter()
-            .map(|v| self.item(v.value.to_owned(), CompletionItemKind::ENUM_MEMBER, v.summary))
+            .map(|v| {
+                self.item(
+                    v.value.to_owned(),
+                    CompletionItemKind::ENUM_MEMBER,
+                    v.summary,
+                )
+            })
             .collect()
     }
 
-    fn words(&self, words: Vec<String>, kind: CompletionItemKind, detail: &str) -> Vec<CompletionItem> {
-        words.into_iter().map(|w| self.item(w, kind, detail)).collect()
+    fn words(
+        &self,
+        words: Vec<String>,
+        kind: CompletionItemKind,
+        detail: &str,
+    ) -> Vec<CompletionItem> {
+        words
+            .into_iter()
+            .map(|w| self.item(w, kind, detail))
+            .collect()
     }
 
     fn events(&self, world: &World<'_>) -> Vec<CompletionItem> {
@@ -273,7 +300,9 @@ mod tests {
 
     /// The labels offered at the `|` in `text`.
     fn labels(text: &str) -> Vec<String> {
-        let offset = text.find('|').unwrap_or_else(|| panic!("no cursor in {text:?}"));
+        let offset = text
+            .find('|')
+            .unwrap_or_else(|| panic!("no cursor in {text:?}"));
         let text = text.replacen('|', "", 1);
         let doc = Document::new(text.clone(), 1);
         let analysis = DocAnalysis::new(None, "a.conf", &text, &HashMap::new());

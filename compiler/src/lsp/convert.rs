@@ -88,11 +88,16 @@ mod tests {
 
     #[test]
     fn help_notes_code_and_secondary_labels_are_carried_over() {
-        let d = Diagnostic::new(Code::UnknownStanza, FileId(0), Span::new(0, 3), "unknown stanza `foo`")
-            .with_label("not a stanza")
-            .with_help("did you mean `env`?")
-            .with_note("a note")
-            .with_secondary(FileId(1), Span::new(1, 2), "");
+        let d = Diagnostic::new(
+            Code::UnknownStanza,
+            FileId(0),
+            Span::new(0, 3),
+            "unknown stanza `foo`",
+        )
+        .with_label("not a stanza")
+        .with_help("did you mean `env`?")
+        .with_note("a note")
+        .with_secondary(FileId(1), Span::new(1, 2), "");
         let range = Range::new(Position::new(0, 0), Position::new(0, 3));
         let elsewhere = Location::new(
             Uri::from_str("file:///b.conf").unwrap_or_else(|e| panic!("{e}")),

@@ -51,15 +51,12 @@ pub fn stanza(name: &str) -> Option<&'static StanzaDoc> {
     let name = name.trim();
     let words: Vec<&str> = name.split_whitespace().collect();
     let joined = words.join(" ");
-    STANZAS
-        .iter()
-        .find(|s| s.name == joined)
-        .or_else(|| {
-            let first = words.first()?;
-            STANZAS
-                .iter()
-                .find(|s| s.name == *first || s.name.split(' ').next() == Some(*first))
-        })
+    STANZAS.iter().find(|s| s.name == joined).or_else(|| {
+        let first = words.first()?;
+        STANZAS
+            .iter()
+            .find(|s| s.name == *first || s.name.split(' ').next() == Some(*first))
+    })
 }
 
 /// The values `expect` takes.
@@ -436,7 +433,10 @@ mod tests {
     #[test]
     fn every_stanza_keyword_has_an_entry() {
         for (keyword, kw) in KEYWORDS {
-            assert!(stanza(keyword).is_some(), "no documentation for `{keyword}`");
+            assert!(
+                stanza(keyword).is_some(),
+                "no documentation for `{keyword}`"
+            );
             for (second, _) in second_keywords(*kw) {
                 if !second.is_empty() && !matches!(*second, "exec" | "script") {
                     let name = format!("{keyword} {second}");

@@ -74,7 +74,10 @@ impl LineIndex {
         while offset > 0 && !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.starts.get(line).copied().unwrap_or(0).min(offset);
         let prefix = text.get(start..offset).unwrap_or("");
         let character = match encoding {
@@ -211,7 +214,14 @@ mod tests {
             Encoding::Utf16,
         );
         assert_eq!(doc.text, "start on startup\ntask\n");
-        assert_eq!(edit, Edit { start: 9, old_end: 10, new_len: 7 });
+        assert_eq!(
+            edit,
+            Edit {
+                start: 9,
+                old_end: 10,
+                new_len: 7
+            }
+        );
         doc.apply(Some(Range::new(pos(1, 0), pos(9, 9))), "", Encoding::Utf16);
         assert_eq!(doc.text, "start on startup\n");
         // A reversed range is read as the range between its ends.

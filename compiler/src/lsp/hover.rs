@@ -41,11 +41,12 @@ pub fn target(world: &World<'_>, offset: usize) -> Option<Target> {
     match tok {
         Tok::Kw(_) => {
             let (name, keywords) = stanza_name(tokens, stanza)?;
-            (keywords.start as usize <= offset && offset <= keywords.end as usize)
-                .then_some(Target::Stanza {
+            (keywords.start as usize <= offset && offset <= keywords.end as usize).then_some(
+                Target::Stanza {
                     name,
                     span: keywords,
-                })
+                },
+            )
         }
         Tok::Operand(_) => {
             let which = is_condition(tokens, stanza)?;
@@ -62,7 +63,9 @@ pub fn target(world: &World<'_>, offset: usize) -> Option<Target> {
                 }),
             }
         }
-        Tok::Word(name) if tokens::first_keyword(tokens, stanza) == Some(crate::syntax::lexer::Kw::Emits) => {
+        Tok::Word(name)
+            if tokens::first_keyword(tokens, stanza) == Some(crate::syntax::lexer::Kw::Emits) =>
+        {
             Some(Target::Event {
                 name: name.clone(),
                 span,
@@ -157,9 +160,9 @@ fn job(world: &World<'_>, name: &str) -> String {
     match world.job(name) {
         Some((class, _)) => describe(class),
         None => match crate::graph::well_known_jobs().find(|(n, _)| *n == name) {
-            Some((_, what)) => format!(
-                "**job** `{name}`: a standard system job ({what}), not in this workspace"
-            ),
+            Some((_, what)) => {
+                format!("**job** `{name}`: a standard system job ({what}), not in this workspace")
+            }
             None => format!("**job** `{name}`: no job of this name in the workspace"),
         },
     }

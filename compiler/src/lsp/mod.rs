@@ -16,8 +16,10 @@
 //! channel as an [`Event`].
 
 mod analysis;
+mod capabilities;
 mod completion;
 mod convert;
+mod diagnostics;
 pub mod docs;
 mod document;
 mod hover;
@@ -125,13 +127,11 @@ pub fn run_stdio() -> io::Result<ExitCode> {
             }
         }
         let event = match server.poll_timeout() {
-            Some(due) => {
-                match inbox.recv_timeout(due.saturating_duration_since(Instant::now())) {
-                    Ok(event) => Some(event),
-                    Err(mpsc::RecvTimeoutError::Timeout) => None,
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break 1,
-                }
-            }
+            Some(due) => match inbox.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(event) => Some(event),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break 1,
+            },
             None => match inbox.recv() {
                 Ok(event) => Some(event),
                 Err(_) => break 1,

@@ -36,7 +36,10 @@ fn job_file(world: &World<'_>, name: &str) -> Option<Location> {
         Place::Here => world.uri.clone(),
         Place::There(_) => uri::from_path(world.snapshot?.path(job.file))?,
     };
-    Some(Location::new(uri, Range::new(Position::new(0, 0), Position::new(0, 0))))
+    Some(Location::new(
+        uri,
+        Range::new(Position::new(0, 0), Position::new(0, 0)),
+    ))
 }
 
 pub fn references(world: &World<'_>, offset: usize, declaration: bool) -> Vec<Location> {

@@ -22,27 +22,22 @@ use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response,
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
-    CodeActionParams, CodeActionProviderCapability, CodeActionKind, CodeActionOptions,
-    CompletionOptions, CompletionParams, DidChangeTextDocumentParams,
-    DidChangeWorkspaceFoldersParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse,
-    GotoDefinitionParams, GotoDefinitionResponse, HoverParams, HoverProviderCapability,
-    InitializeParams, InitializeResult, Location, OneOf, PositionEncodingKind,
-    PublishDiagnosticsParams, ReferenceParams, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri, WorkspaceFoldersServerCapabilities,
-    WorkspaceServerCapabilities,
+    DidChangeTextDocumentParams, DidChangeWorkspaceFoldersParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, PublishDiagnosticsParams, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::diag::{Diagnostic, Label};
+use crate::diag::Diagnostic;
 use crate::source::FileId;
 
 use super::analysis::{CheckRequest, DocAnalysis, Snapshot};
-use super::document::{Document, Encoding, LineIndex};
+use super::diagnostics::{self, Held};
+use super::document::{Document, Encoding};
+use super::uri;
 use super::world::World;
-use super::{completion, convert, hover, navigate, symbols, uri};
+
+mod requests;
 
 /// How long the workspace check waits after the last change.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -95,15 +90,6 @@ enum State {
     ShutDown,
 }
 
-/// A whole-set diagnostic held for an open document: its labels in the
-/// document follow the edits; labels elsewhere were placed when it came.
-#[derive(Debug, Clone)]
-struct Held {
-    diag: Diagnostic,
-    own: FileId,
-    elsewhere: Vec<Option<Location>>,
-}
-
 #[derive(Debug)]
 struct OpenDoc {
     uri: Uri,
@@ -151,8 +137,12 @@ fn params<P: DeserializeOwned>(value: Value) -> Result<P, ResponseError> {
 }
 
 fn to_value<T: serde::Serialize>(value: T) -> Reply {
-    serde_json::to_value(value)
-        .map_err(|e| error(ErrorCode::InternalError, format!("cannot serialise the result: {e}")))
+    serde_json::to_value(value).map_err(|e| {
+        error(
+            ErrorCode::InternalError,
+            format!("cannot serialise the result: {e}"),
+        )
+    })
 }
 
 impl Server {
@@ -215,15 +205,17 @@ impl Server {
             id,
             response_result: reply,
         };
-        self.outbox.push_back(Output::Send(Message::Response(response)));
+        self.outbox
+            .push_back(Output::Send(Message::Response(response)));
     }
 
     fn notify(&mut self, method: &str, params: impl serde::Serialize) {
         if let Ok(params) = serde_json::to_value(params) {
-            self.outbox.push_back(Output::Send(Message::Notification(Notification {
-                method: method.to_owned(),
-                params,
-            })));
+            self.outbox
+                .push_back(Output::Send(Message::Notification(Notification {
+                    method: method.to_owned(),
+                    params,
+                })));
         }
     }
 
@@ -250,83 +242,6 @@ impl Server {
             (State::Running, method) => self.dispatch(method, params),
         };
         self.respond(id, reply);
-    }
-
-    fn dispatch(&mut self, method: &str, params_value: Value) -> Reply {
-        match method {
-            req::HoverRequest::METHOD => {
-                let p: HoverParams = params(params_value)?;
-                let at = p.text_document_position_params;
-                self.with_world(&at.text_document.uri, |w| {
-                    let offset = w.doc.offset(at.position, w.encoding);
-                    to_value(hover::hover(w, offset))
-                })?
-            }
-            req::Completion::METHOD => {
-                let p: CompletionParams = params(params_value)?;
-                let at = p.text_document_position;
-                let snippets = self.snippets;
-                self.with_world(&at.text_document.uri, |w| {
-                    let offset = w.doc.offset(at.position, w.encoding);
-                    to_value(completion::complete(w, offset, snippets))
-                })?
-            }
-            req::GotoDefinition::METHOD => {
-                let p: GotoDefinitionParams = params(params_value)?;
-                let at = p.text_document_position_params;
-                self.with_world(&at.text_document.uri, |w| {
-                    let offset = w.doc.offset(at.position, w.encoding);
-                    let found = navigate::definition(w, offset);
-                    if found.is_empty() {
-                        Ok(Value::Null)
-                    } else {
-                        to_value(GotoDefinitionResponse::Array(found))
-                    }
-                })?
-            }
-            req::References::METHOD => {
-                let p: ReferenceParams = params(params_value)?;
-                let at = p.text_document_position;
-                let declaration = p.context.include_declaration;
-                self.with_world(&at.text_document.uri, |w| {
-                    let offset = w.doc.offset(at.position, w.encoding);
-                    to_value(navigate::references(w, offset, declaration))
-                })?
-            }
-            req::DocumentSymbolRequest::METHOD => {
-                let p: DocumentSymbolParams = params(params_value)?;
-                self.with_world(&p.text_document.uri, |w| {
-                    let list = symbols::document_symbols(w.doc, &w.analysis.tokens, w.encoding);
-                    to_value(DocumentSymbolResponse::Nested(list))
-                })?
-            }
-            req::Formatting::METHOD => {
-                let p: DocumentFormattingParams = params(params_value)?;
-                self.with_world(&p.text_document.uri, |w| match crate::fmt::format(&w.doc.text) {
-                    Ok(text) => to_value(
-                        symbols::minimal_edit(w.doc, &text, w.encoding)
-                            .into_iter()
-                            .collect::<Vec<_>>(),
-                    ),
-                    Err(e) => Err(error(
-                        ErrorCode::RequestFailed,
-                        format!("not formatted: {e}"),
-                    )),
-                })?
-            }
-            req::CodeActionRequest::METHOD => {
-                let p: CodeActionParams = params(params_value)?;
-                let key = p.text_document.uri.as_str().to_owned();
-                self.with_world(&p.text_document.uri, |w| {
-                    let pairs = self.converted(&key, w.encoding);
-                    to_value(symbols::quick_fixes(w.uri, w.doc, w.encoding, p.range, &pairs))
-                })?
-            }
-            _ => Err(error(
-                ErrorCode::MethodNotFound,
-                format!("unknown request `{method}`"),
-            )),
-        }
     }
 
     fn notification(&mut self, n: Notification, now: Instant) {
@@ -370,95 +285,6 @@ impl Server {
         }
     }
 
-    fn initialize(&mut self, value: Value) -> Reply {
-        let p: InitializeParams = params(value)?;
-        let offered = p
-            .capabilities
-            .general
-            .as_ref()
-            .and_then(|g| g.position_encodings.as_ref());
-        let utf8 = offered.is_some_and(|list| list.contains(&PositionEncodingKind::UTF8));
-        self.encoding = if utf8 {
-            Encoding::Utf8
-        } else {
-            Encoding::Utf16
-        };
-        self.snippets = p
-            .capabilities
-            .text_document
-            .as_ref()
-            .and_then(|t| t.completion.as_ref())
-            .and_then(|c| c.completion_item.as_ref())
-            .and_then(|i| i.snippet_support)
-            .unwrap_or(false);
-        #[allow(deprecated)] // `root_uri` is the fallback for older clients
-        let roots: Vec<Uri> = match (&p.workspace_folders, &p.root_uri) {
-            (Some(folders), _) if !folders.is_empty() => {
-                folders.iter().map(|f| f.uri.clone()).collect()
-            }
-            (_, Some(root)) => vec![root.clone()],
-            _ => Vec::new(),
-        };
-        self.roots = roots.iter().filter_map(uri::to_path).collect();
-        if let Some(events) = p
-            .initialization_options
-            .as_ref()
-            .and_then(|o| o.get("assumeEvents"))
-            .and_then(Value::as_array)
-        {
-            self.assume_events = events
-                .iter()
-                .filter_map(|e| e.as_str().map(str::to_owned))
-                .collect();
-        }
-        self.state = State::Running;
-        let capabilities = ServerCapabilities {
-            position_encoding: Some(if utf8 {
-                PositionEncodingKind::UTF8
-            } else {
-                PositionEncodingKind::UTF16
-            }),
-            text_document_sync: Some(TextDocumentSyncCapability::Options(
-                TextDocumentSyncOptions {
-                    open_close: Some(true),
-                    change: Some(TextDocumentSyncKind::INCREMENTAL),
-                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-                    ..TextDocumentSyncOptions::default()
-                },
-            )),
-            hover_provider: Some(HoverProviderCapability::Simple(true)),
-            completion_provider: Some(CompletionOptions {
-                trigger_characters: Some(vec![" ".into(), "(".into(), "=".into()]),
-                ..CompletionOptions::default()
-            }),
-            definition_provider: Some(OneOf::Left(true)),
-            references_provider: Some(OneOf::Left(true)),
-            document_symbol_provider: Some(OneOf::Left(true)),
-            document_formatting_provider: Some(OneOf::Left(true)),
-            code_action_provider: Some(CodeActionProviderCapability::Options(
-                CodeActionOptions {
-                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
-                    ..CodeActionOptions::default()
-                },
-            )),
-            workspace: Some(WorkspaceServerCapabilities {
-                workspace_folders: Some(WorkspaceFoldersServerCapabilities {
-                    supported: Some(true),
-                    change_notifications: Some(OneOf::Left(true)),
-                }),
-                file_operations: None,
-            }),
-            ..ServerCapabilities::default()
-        };
-        to_value(InitializeResult {
-            capabilities,
-            server_info: Some(ServerInfo {
-                name: "upc".to_owned(),
-                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
-            }),
-        })
-    }
-
     // Documents.
 
     fn did_open(&mut self, p: DidOpenTextDocumentParams, now: Instant) {
@@ -486,7 +312,7 @@ impl Server {
         };
         for change in p.content_changes {
             let edit = open.doc.apply(change.range, &change.text, encoding);
-            open.held.retain_mut(|h| shift(h, &edit));
+            open.held.retain_mut(|h| h.shift(&edit));
         }
         open.doc.version = p.text_document.version;
         self.reanalyse(&key);
@@ -541,7 +367,10 @@ impl Server {
                 _ => None,
             };
             if let Some(partner) = partner {
-                if let Some(other) = self.docs.values().find(|d| d.path.as_ref() == Some(&partner))
+                if let Some(other) = self
+                    .docs
+                    .values()
+                    .find(|d| d.path.as_ref() == Some(&partner))
                 {
                     overlay.insert(partner, other.doc.text.as_bytes().to_vec());
                 }
@@ -570,7 +399,11 @@ impl Server {
 
     /// Runs `f` on the world of a document: an open one, or a file of a
     /// workspace folder read from disk.
-    fn with_world<R>(&self, uri: &Uri, f: impl FnOnce(&World<'_>) -> R) -> Result<R, ResponseError> {
+    fn with_world<R>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&World<'_>) -> R,
+    ) -> Result<R, ResponseError> {
         let key = uri.as_str();
         let loaded;
         let open = match self.docs.get(key) {
@@ -624,66 +457,22 @@ impl Server {
     // Diagnostics.
 
     /// An open document's diagnostics, with their LSP form.
-    fn converted(&self, key: &str, encoding: Encoding) -> Vec<(&Diagnostic, lsp_types::Diagnostic)> {
-        let Some(open) = self.docs.get(key) else {
+    fn converted(
+        &self,
+        key: &str,
+        encoding: Encoding,
+    ) -> Vec<(&Diagnostic, lsp_types::Diagnostic)> {
+        match self.docs.get(key) {
+            Some(open) => diagnostics::for_document(
+                &open.uri,
+                &open.doc,
+                &open.analysis,
+                &open.held,
+                encoding,
+            ),
             // A file read from disk for one request has no diagnostics here.
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let report = &open.analysis.report;
-        for d in open.analysis.diagnostics() {
-            let range = open.doc.range(d.primary.span, encoding);
-            let locate = |label: &Label| {
-                if Some(label.file) == open.analysis.file {
-                    return Some(Location::new(
-                        open.uri.clone(),
-                        open.doc.range(label.span, encoding),
-                    ));
-                }
-                let file = report.sources.get(label.file)?;
-                let uri = uri::from_path(&file.path)?;
-                let lines = LineIndex::new(&file.text);
-                Some(Location::new(uri, lines.range(&file.text, label.span, encoding)))
-            };
-            out.push((d, convert::diagnostic(d, range, &locate)));
+            None => Vec::new(),
         }
-        for held in &open.held {
-            let range = open.doc.range(held.diag.primary.span, encoding);
-            let mut elsewhere = held.elsewhere.iter();
-            let locate = |label: &Label| {
-                if label.file == held.own {
-                    return Some(Location::new(
-                        open.uri.clone(),
-                        open.doc.range(label.span, encoding),
-                    ));
-                }
-                None
-            };
-            let mut lsp = convert::diagnostic(&held.diag, range, &locate);
-            // Labels in other files were placed when the check came.
-            let mut related = Vec::new();
-            for label in &held.diag.secondary {
-                let placed = elsewhere.next().cloned().flatten();
-                let location = if label.file == held.own {
-                    locate(label)
-                } else {
-                    placed
-                };
-                if let Some(location) = location {
-                    related.push(lsp_types::DiagnosticRelatedInformation {
-                        location,
-                        message: if label.message.is_empty() {
-                            "see here".to_owned()
-                        } else {
-                            label.message.clone()
-                        },
-                    });
-                }
-            }
-            lsp.related_information = (!related.is_empty()).then_some(related);
-            out.push((&held.diag, lsp));
-        }
-        out
     }
 
     fn publish_doc(&mut self, key: &str) {
@@ -699,7 +488,12 @@ impl Server {
         self.publish(&uri, diagnostics, Some(version));
     }
 
-    fn publish(&mut self, uri: &Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+    fn publish(
+        &mut self,
+        uri: &Uri,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) {
         let key = uri.as_str();
         if self.published.get(key) == Some(&diagnostics) {
             return;
@@ -783,7 +577,7 @@ impl Server {
                     (Some(s), Some(own), Some(path))
                         if s.versions.get(path) == Some(&open.doc.version) =>
                     {
-                        Some(held_from(s, own, encoding))
+                        Some(Held::from_snapshot(s, own, encoding))
                     }
                     _ => None,
                 }
@@ -802,19 +596,7 @@ impl Server {
         let encoding = self.encoding;
         let mut batch: Vec<(Uri, Vec<lsp_types::Diagnostic>)> = Vec::new();
         for snapshot in &self.snapshots {
-            let mut by_file: HashMap<FileId, Vec<lsp_types::Diagnostic>> = HashMap::new();
-            for d in &snapshot.report.diagnostics {
-                let file = d.primary.file;
-                let Some(index) = snapshot.files.get(file.0 as usize) else {
-                    continue;
-                };
-                let range = index.lines.range(snapshot.text(file), d.primary.span, encoding);
-                let locate = |label: &Label| place(snapshot, label, encoding);
-                by_file
-                    .entry(file)
-                    .or_default()
-                    .push(convert::diagnostic(d, range, &locate));
-            }
+            let mut by_file = diagnostics::for_snapshot(snapshot, encoding);
             for (id, source) in snapshot.report.sources.iter() {
                 let Some(uri) = uri::from_path(&source.path) else {
                     continue;
@@ -852,57 +634,4 @@ fn editor_name(uri: &Uri) -> String {
     } else {
         last.to_owned()
     }
-}
-
-/// Moves a held diagnostic's labels in its document over an edit; false
-/// when the edit touched one of them (the diagnostic is dropped until the
-/// next check).
-fn shift(held: &mut Held, edit: &super::document::Edit) -> bool {
-    let own = held.own;
-    let labels = std::iter::once(&mut held.diag.primary).chain(held.diag.secondary.iter_mut());
-    for label in labels {
-        if label.file != own {
-            continue;
-        }
-        match edit.shift(label.span) {
-            Some(span) => label.span = span,
-            None => return false,
-        }
-    }
-    if let Some(fix) = &mut held.diag.fix {
-        match edit.shift(fix.span) {
-            Some(span) => fix.span = span,
-            None => held.diag.fix = None,
-        }
-    }
-    true
-}
-
-/// A snapshot's whole-set diagnostics for one of its files.
-fn held_from(snapshot: &Snapshot, own: FileId, encoding: Encoding) -> Vec<Held> {
-    snapshot
-        .report
-        .diagnostics
-        .iter()
-        .filter(|d| d.primary.file == own && d.code.is_whole_set())
-        .map(|d| Held {
-            diag: d.clone(),
-            own,
-            elsewhere: d
-                .secondary
-                .iter()
-                .map(|label| place(snapshot, label, encoding))
-                .collect(),
-        })
-        .collect()
-}
-
-/// Where a label of a snapshot's diagnostic is.
-fn place(snapshot: &Snapshot, label: &Label, encoding: Encoding) -> Option<Location> {
-    let index = snapshot.files.get(label.file.0 as usize)?;
-    let uri = uri::from_path(snapshot.path(label.file))?;
-    let range = index
-        .lines
-        .range(snapshot.text(label.file), label.span, encoding);
-    Some(Location::new(uri, range))
 }

@@ -69,6 +69,9 @@ fn shorten(text: &str) -> String {
     }
 }
 
+// lsp-types keys `WorkspaceEdit::changes` by `Uri`, whose parsed form
+// clippy takes for interior mutability; it is never mutated here.
+#[allow(clippy::mutable_key_type)]
 /// The quick fixes for the diagnostics (of this document, with their
 /// converted form) whose span meets `range`.
 pub fn quick_fixes(
@@ -131,7 +134,10 @@ pub fn minimal_edit(doc: &Document, new: &str, encoding: Encoding) -> Option<Tex
     }
     let replaced = Span::new(prefix, old.len() - suffix);
     let inserted = new.get(prefix..new.len() - suffix).unwrap_or("");
-    Some(TextEdit::new(doc.range(replaced, encoding), inserted.to_owned()))
+    Some(TextEdit::new(
+        doc.range(replaced, encoding),
+        inserted.to_owned(),
+    ))
 }
 
 #[cfg(test)]

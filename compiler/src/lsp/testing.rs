@@ -87,7 +87,7 @@ pub fn edit_session(data: &[u8]) {
                 let text = String::from_utf8_lossy(&take(len)).into_owned();
                 s.change(None, &text);
             }
-            2 | 3 | 4 => {
+            2..=4 => {
                 let p = position_of(&take(2));
                 let method = match op % 8 {
                     2 => "textDocument/hover",
@@ -109,7 +109,10 @@ pub fn edit_session(data: &[u8]) {
                     json!({"textDocument": {"uri": URI}, "range": r,
                            "context": {"diagnostics": []}}),
                 );
-                s.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}}));
+                s.request(
+                    "textDocument/documentSymbol",
+                    json!({"textDocument": {"uri": URI}}),
+                );
             }
             _ => {
                 let len = take(1).first().copied().unwrap_or(0) as usize % 48;
@@ -120,7 +123,11 @@ pub fn edit_session(data: &[u8]) {
     }
     s.request("shutdown", Value::Null);
     s.notify("exit", Value::Null);
-    assert!(s.pending.is_empty(), "requests left unanswered: {:?}", s.pending);
+    assert!(
+        s.pending.is_empty(),
+        "requests left unanswered: {:?}",
+        s.pending
+    );
 }
 
 fn position_of(b: &[u8]) -> Position {
@@ -240,7 +247,11 @@ impl Session {
         }
         if n.params["version"].as_i64() == Some(i64::from(self.version)) {
             let text = self.server.document_text(URI);
-            assert_eq!(text.as_deref(), Some(self.model.as_str()), "server and client texts differ");
+            assert_eq!(
+                text.as_deref(),
+                Some(self.model.as_str()),
+                "server and client texts differ"
+            );
         }
     }
 }

@@ -75,7 +75,9 @@ fn line_end(text: &str, at: usize) -> usize {
 /// The stanza that contains token `index`.
 pub fn stanza_of(stanzas: &[Stanza], index: usize) -> Option<&Stanza> {
     let at = stanzas.partition_point(|s| s.end <= index);
-    stanzas.get(at).filter(|s| s.first <= index && index < s.end)
+    stanzas
+        .get(at)
+        .filter(|s| s.first <= index && index < s.end)
 }
 
 /// The name of a stanza as written (`start on`, `kill timeout`,
@@ -334,7 +336,11 @@ mod tests {
     fn the_token_at_the_end_of_a_word_is_that_word() {
         let text = "start on startup\n";
         let (tokens, _) = lex(FileId(0), text);
-        let at = |o| token_at(&tokens, o).and_then(|i| tokens.get(i)).map(|t| t.1.clone());
+        let at = |o| {
+            token_at(&tokens, o)
+                .and_then(|i| tokens.get(i))
+                .map(|t| t.1.clone())
+        };
         assert_eq!(at(16), Some(Tok::Operand("startup".into())));
         assert_eq!(at(9), Some(Tok::Operand("startup".into())));
         assert_eq!(at(0), Some(Tok::Kw(Kw::Start)));

@@ -28,7 +28,9 @@ pub fn read(r: &mut impl BufRead) -> io::Result<Option<Incoming>> {
     let mut any_header = false;
     loop {
         let mut line = Vec::new();
-        let n = (&mut *r).take(MAX_HEADER_LINE).read_until(b'\n', &mut line)?;
+        let n = (&mut *r)
+            .take(MAX_HEADER_LINE)
+            .read_until(b'\n', &mut line)?;
         if n == 0 {
             return Ok(None);
         }

@@ -98,7 +98,11 @@ mod tests {
     fn paths_round_trip() {
         for p in ["/etc/init/net/apache.conf", "/tmp/a b/ü#?.conf"] {
             let u = from_path(Path::new(p));
-            assert_eq!(u.as_ref().and_then(to_path), Some(PathBuf::from(p)), "{u:?}");
+            assert_eq!(
+                u.as_ref().and_then(to_path),
+                Some(PathBuf::from(p)),
+                "{u:?}"
+            );
         }
         assert_eq!(from_path(Path::new("relative.conf")), None);
     }

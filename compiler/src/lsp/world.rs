@@ -39,7 +39,11 @@ pub enum Source {
     /// init or a well-known outside source, with who.
     WellKnown(&'static str),
     /// A job's `emits`.
-    Declared { job: String, place: Place, span: Span },
+    Declared {
+        job: String,
+        place: Place,
+        span: Span,
+    },
 }
 
 impl World<'_> {
@@ -89,9 +93,7 @@ impl World<'_> {
                 let snapshot = self.snapshot?;
                 let index = snapshot.files.get(id.0 as usize)?;
                 let uri = uri::from_path(snapshot.path(id))?;
-                let range = index
-                    .lines
-                    .range(snapshot.text(id), span, self.encoding);
+                let range = index.lines.range(snapshot.text(id), span, self.encoding);
                 Some(Location::new(uri, range))
             }
         }

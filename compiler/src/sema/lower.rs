@@ -447,10 +447,11 @@ impl Lowerer {
         )
         .with_label(format!("`{}` is not a valid `{stanza}` mode", w.value))
         .with_help(suggest::help(&w.value, valid));
-        self.diags.push(match suggest::closest(&w.value, valid.iter().copied()) {
-            Some(c) => d.with_fix(w.span, c),
-            None => d,
-        });
+        self.diags
+            .push(match suggest::closest(&w.value, valid.iter().copied()) {
+                Some(c) => d.with_fix(w.span, c),
+                None => d,
+            });
     }
 
     fn oom_legacy(&mut self, fx: &FileCx<'_>, w: &Word) {

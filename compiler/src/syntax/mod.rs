@@ -188,7 +188,9 @@ fn explain(
                 });
             }
             match suggest::closest(found, SECOND_LEVEL.iter().copied().filter(|n| expects(n))) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(span, s),
+                Some(s) => d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_fix(span, s),
                 None => d,
             }
         }
@@ -226,7 +228,9 @@ fn unknown_stanza(file: FileId, span: Span, found: &str) -> Diagnostic {
         return d.with_help(hint);
     }
     match suggest::closest(found, STANZAS.iter().map(|(n, _)| *n)) {
-        Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(span, s),
+        Some(s) => d
+            .with_help(format!("did you mean `{s}`?"))
+            .with_fix(span, s),
         None => d,
     }
 }

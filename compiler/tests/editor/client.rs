@@ -128,7 +128,10 @@ impl Client {
                 Ok(message) if pred(&message) => return message,
                 Ok(message) => self.seen.push(message),
                 Err(RecvTimeoutError::Timeout) => {
-                    panic!("no awaited message within {PATIENCE:?}; seen: {:#?}", self.seen)
+                    panic!(
+                        "no awaited message within {PATIENCE:?}; seen: {:#?}",
+                        self.seen
+                    )
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     panic!("the server closed its output; seen: {:#?}", self.seen)
@@ -142,7 +145,11 @@ impl Client {
         let message = self.wait(|m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
-                && pred(m["params"]["diagnostics"].as_array().map_or(&[], |v| v.as_slice()))
+                && pred(
+                    m["params"]["diagnostics"]
+                        .as_array()
+                        .map_or(&[], |v| v.as_slice()),
+                )
         });
         message["params"]["diagnostics"]
             .as_array()

@@ -9,7 +9,10 @@ use upc::sema::{self, Part};
 use upc::source::FileId;
 use upc::syntax;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/upstart-real");
+const CORPUS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/corpus/upstart-real"
+);
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -63,8 +66,17 @@ fn formatting_the_corpus_is_idempotent_and_keeps_every_job_class() {
                 assert_eq!(twice, once, "{}: not idempotent", path.display());
                 let (before, before_codes) = meaning(&text);
                 let (after, after_codes) = meaning(&once);
-                assert!(same_class(&before, &after), "{}: the class changed", path.display());
-                assert_eq!(before_codes, after_codes, "{}: diagnostics changed", path.display());
+                assert!(
+                    same_class(&before, &after),
+                    "{}: the class changed",
+                    path.display()
+                );
+                assert_eq!(
+                    before_codes,
+                    after_codes,
+                    "{}: diagnostics changed",
+                    path.display()
+                );
                 formatted += 1;
                 changed += usize::from(once != text);
             }
@@ -95,7 +107,10 @@ fn fmt_check_lists_what_would_change_and_fmt_rewrites_it() {
     std::fs::write(&clean, "task\n").expect("write");
     let check = upc(&["fmt", "--check", "."], dir.path());
     assert_eq!(check.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&check.stdout), "would reformat ./messy.conf\n");
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout),
+        "would reformat ./messy.conf\n"
+    );
     assert_eq!(
         std::fs::read_to_string(&messy).expect("read"),
         "start   on startup\n\n\nexec  /bin/x\n",
@@ -103,7 +118,10 @@ fn fmt_check_lists_what_would_change_and_fmt_rewrites_it() {
     );
     let write = upc(&["fmt", "."], dir.path());
     assert_eq!(write.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&write.stdout), "reformatted ./messy.conf\n");
+    assert_eq!(
+        String::from_utf8_lossy(&write.stdout),
+        "reformatted ./messy.conf\n"
+    );
     assert_eq!(
         std::fs::read_to_string(&messy).expect("read"),
         "start on startup\n\nexec /bin/x\n"
@@ -121,8 +139,14 @@ fn fmt_leaves_a_broken_file_alone_and_says_where_it_is_broken() {
     let out = upc(&["fmt", "broken.conf"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("broken.conf: the file has syntax errors: 3:1"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(&broken).expect("read"), "start on (a\nexec  x\n");
+    assert!(
+        stderr.contains("broken.conf: the file has syntax errors: 3:1"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&broken).expect("read"),
+        "start on (a\nexec  x\n"
+    );
 }
 
 #[test]
@@ -136,11 +160,16 @@ fn fmt_reads_standard_input_and_writes_standard_output() {
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(b"  respawn\n\n\n\ntask  # t\n").expect("write");
+        stdin
+            .write_all(b"  respawn\n\n\n\ntask  # t\n")
+            .expect("write");
     }
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "respawn\n\ntask # t\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "respawn\n\ntask # t\n"
+    );
 }
 
 #[test]

@@ -18,5 +18,9 @@ fn every_saved_lsp_fuzz_input_replays_cleanly() {
         let outcome = std::panic::catch_unwind(|| upc::lsp::testing::edit_session(&bytes));
         assert!(outcome.is_ok(), "{} fails", path.display());
     }
-    assert!(entries.len() >= 4, "expected the saved inputs in {}", dir.display());
+    assert!(
+        entries.len() >= 4,
+        "expected the saved inputs in {}",
+        dir.display()
+    );
 }

@@ -31,7 +31,9 @@ fn the_helix_entry_starts_upc_lsp_for_job_files() {
     assert!(globs.contains(&"/etc/init/*.conf") && globs.contains(&"*.override"));
     let formatter = language["formatter"].as_table().expect("a formatter");
     assert_eq!(formatter["command"].as_str(), Some("upc"));
-    let server = doc["language-server"]["upc"].as_table().expect("the upc server");
+    let server = doc["language-server"]["upc"]
+        .as_table()
+        .expect("the upc server");
     assert_eq!(server["command"].as_str(), Some("upc"));
     assert_eq!(server["args"].as_array().map(|a| a.len()), Some(1));
     assert_eq!(server["args"][0].as_str(), Some("lsp"));

@@ -40,7 +40,8 @@ fn markdown(hover: &Value) -> String {
 }
 
 const DAEMON: &str = "description \"the daemon\"\nstart on started dbus\nstop on stopping dbus\nemits daemon-ready\nexec /usr/sbin/daemon\n";
-const DBUS: &str = "description \"message bus\"\nstart on local-filesystems\nexec /usr/bin/dbus-daemon --system\n";
+const DBUS: &str =
+    "description \"message bus\"\nstart on local-filesystems\nexec /usr/bin/dbus-daemon --system\n";
 const WATCHER: &str = "start on daemon-ready\ntask\nexec /bin/true\n";
 
 #[test]
@@ -80,7 +81,10 @@ fn diagnostics_follow_open_and_incremental_and_full_changes() {
     client.open(uri, "exec /bin/daemon\nrespawn\nnice 99\n");
     let first = client.diagnostics(uri, |d| !d.is_empty());
     assert_eq!(codes(&first), vec!["E0011"]);
-    assert_eq!(first[0]["range"]["start"], json!({"line": 2, "character": 5}));
+    assert_eq!(
+        first[0]["range"]["start"],
+        json!({"line": 2, "character": 5})
+    );
     assert_eq!(first[0]["source"], "upc");
     assert!(first[0]["codeDescription"]["href"]
         .as_str()
@@ -99,7 +103,10 @@ fn diagnostics_follow_open_and_incremental_and_full_changes() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": "wibble\n"}]}),
     );
-    assert_eq!(codes(&client.diagnostics(uri, |d| !d.is_empty())), vec!["E0006"]);
+    assert_eq!(
+        codes(&client.diagnostics(uri, |d| !d.is_empty())),
+        vec!["E0006"]
+    );
     assert_eq!(client.finish().code(), Some(0));
 }
 
@@ -135,7 +142,11 @@ fn the_folder_check_reports_whole_set_problems_in_open_and_unopened_files() {
 
 #[test]
 fn hover_documents_stanzas_events_jobs_and_diagnostics() {
-    let dir = workspace(&[("daemon.conf", DAEMON), ("dbus.conf", DBUS), ("watcher.conf", WATCHER)]);
+    let dir = workspace(&[
+        ("daemon.conf", DAEMON),
+        ("dbus.conf", DBUS),
+        ("watcher.conf", WATCHER),
+    ]);
     let mut client = Client::start(Some(dir.path()));
     let daemon = uri_of(dir.path(), "daemon.conf");
     let watcher = uri_of(dir.path(), "watcher.conf");
@@ -150,7 +161,10 @@ fn hover_documents_stanzas_events_jobs_and_diagnostics() {
 
     let job = client.call("textDocument/hover", at(&daemon, 1, 18));
     let text = markdown(&job);
-    assert!(text.contains("**job** `dbus`") && text.contains("message bus"), "{text}");
+    assert!(
+        text.contains("**job** `dbus`") && text.contains("message bus"),
+        "{text}"
+    );
     assert!(text.contains("`local-filesystems`"), "{text}");
 
     let event = client.call("textDocument/hover", at(&watcher, 0, 12));
@@ -210,7 +224,10 @@ fn completion_offers_stanzas_values_events_and_jobs() {
     let stanzas = labels(&list);
     assert!(stanzas.contains(&"respawn limit".to_owned()));
     let items = list.as_array().cloned().unwrap_or_default();
-    let script = items.iter().find(|i| i["label"] == "script").expect("script");
+    let script = items
+        .iter()
+        .find(|i| i["label"] == "script")
+        .expect("script");
     assert_eq!(script["insertTextFormat"], 2, "a snippet");
     assert!(script["documentation"]["value"]
         .as_str()
@@ -220,7 +237,11 @@ fn completion_offers_stanzas_values_events_and_jobs() {
 
 #[test]
 fn definition_leads_from_a_job_to_its_file_and_from_an_event_to_its_emits() {
-    let dir = workspace(&[("daemon.conf", DAEMON), ("dbus.conf", DBUS), ("watcher.conf", WATCHER)]);
+    let dir = workspace(&[
+        ("daemon.conf", DAEMON),
+        ("dbus.conf", DBUS),
+        ("watcher.conf", WATCHER),
+    ]);
     let mut client = Client::start(Some(dir.path()));
     let daemon = uri_of(dir.path(), "daemon.conf");
     let watcher = uri_of(dir.path(), "watcher.conf");
@@ -233,7 +254,10 @@ fn definition_leads_from_a_job_to_its_file_and_from_an_event_to_its_emits() {
 
     let event = client.call("textDocument/definition", at(&watcher, 0, 12));
     assert_eq!(event[0]["uri"], daemon);
-    assert_eq!(event[0]["range"]["start"], json!({"line": 3, "character": 6}));
+    assert_eq!(
+        event[0]["range"]["start"],
+        json!({"line": 3, "character": 6})
+    );
 
     let none = client.call("textDocument/definition", at(&watcher, 2, 7));
     assert_eq!(none, Value::Null);
@@ -242,7 +266,11 @@ fn definition_leads_from_a_job_to_its_file_and_from_an_event_to_its_emits() {
 
 #[test]
 fn references_find_every_wait_for_an_event_and_every_mention_of_a_job() {
-    let dir = workspace(&[("daemon.conf", DAEMON), ("dbus.conf", DBUS), ("watcher.conf", WATCHER)]);
+    let dir = workspace(&[
+        ("daemon.conf", DAEMON),
+        ("dbus.conf", DBUS),
+        ("watcher.conf", WATCHER),
+    ]);
     let mut client = Client::start(Some(dir.path()));
     let daemon = uri_of(dir.path(), "daemon.conf");
     client.open(&daemon, DAEMON);
@@ -261,8 +289,14 @@ fn references_find_every_wait_for_an_event_and_every_mention_of_a_job() {
             (name, l["range"]["start"]["line"].as_u64().unwrap_or(99))
         })
         .collect();
-    assert!(places.contains(&("watcher.conf".to_owned(), 0)), "{places:?}");
-    assert!(places.contains(&("daemon.conf".to_owned(), 3)), "{places:?}");
+    assert!(
+        places.contains(&("watcher.conf".to_owned(), 0)),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&("daemon.conf".to_owned(), 3)),
+        "{places:?}"
+    );
 
     let mut params = at(&daemon, 1, 19);
     params["context"] = json!({"includeDeclaration": false});
@@ -297,7 +331,10 @@ fn formatting_returns_the_edit_upc_fmt_makes() {
         let ch = p["character"].as_u64().unwrap_or(0) as usize;
         lines.iter().take(line).map(|l| l.len()).sum::<usize>() + ch
     };
-    let (s, e) = (offset(&edits[0]["range"]["start"]), offset(&edits[0]["range"]["end"]));
+    let (s, e) = (
+        offset(&edits[0]["range"]["start"]),
+        offset(&edits[0]["range"]["end"]),
+    );
     let mut applied = text.to_owned();
     applied.replace_range(s..e, edits[0]["newText"].as_str().unwrap_or(""));
     assert_eq!(applied, expected);
@@ -329,7 +366,10 @@ fn code_actions_apply_the_fixes_diagnostics_suggest() {
         )
     };
     let event = actions(&mut client, &uri, 0);
-    assert_eq!(event[0]["title"], "Replace `startp` with `startup`", "{event}");
+    assert_eq!(
+        event[0]["title"], "Replace `startp` with `startup`",
+        "{event}"
+    );
     assert_eq!(event[0]["kind"], "quickfix");
     let edit = &event[0]["edit"]["changes"][&uri][0];
     assert_eq!(edit["newText"], "startup");
@@ -339,9 +379,15 @@ fn code_actions_apply_the_fixes_diagnostics_suggest() {
     client.open(other, "kill signal term\nsart on startup\n");
     client.diagnostics(other, |d| codes(d).contains(&"E0006".to_owned()));
     let signal = actions(&mut client, other, 0);
-    assert_eq!(signal[0]["edit"]["changes"][other][0]["newText"], "TERM", "{signal}");
+    assert_eq!(
+        signal[0]["edit"]["changes"][other][0]["newText"], "TERM",
+        "{signal}"
+    );
     let stanza = actions(&mut client, other, 1);
-    assert_eq!(stanza[0]["edit"]["changes"][other][0]["newText"], "start", "{stanza}");
+    assert_eq!(
+        stanza[0]["edit"]["changes"][other][0]["newText"], "start",
+        "{stanza}"
+    );
     // No fix where there is no diagnostic.
     let none = actions(&mut client, &uri, 1);
     assert_eq!(none, json!([]));
@@ -353,7 +399,10 @@ fn document_symbols_list_the_stanzas_with_their_arguments() {
     let mut client = Client::start(None);
     let uri = "untitled:s.conf";
     client.open(uri, DAEMON);
-    let symbols = client.call("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let symbols = client.call(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
     let shown: Vec<(String, String)> = symbols
         .as_array()
         .into_iter()
@@ -382,7 +431,10 @@ fn document_symbols_list_the_stanzas_with_their_arguments() {
 
 #[test]
 fn utf8_positions_are_used_when_the_client_offers_them() {
-    let mut client = Client::start_with(None, json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}));
+    let mut client = Client::start_with(
+        None,
+        json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}),
+    );
     let uri = "untitled:u.conf";
     client.open(uri, "env A=\"é\" B\n");
     let d = client.diagnostics(uri, |d| !d.is_empty());

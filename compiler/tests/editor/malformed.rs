@@ -10,7 +10,10 @@ fn still_answers(client: &mut Client) {
         "textDocument/hover",
         json!({"textDocument": {"uri": "untitled:alive.conf"}, "position": {"line": 0, "character": 0}}),
     );
-    assert!(reply.get("result").is_some() || reply.get("error").is_some(), "{reply}");
+    assert!(
+        reply.get("result").is_some() || reply.get("error").is_some(),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -66,7 +69,9 @@ fn unknown_methods_and_bad_parameters_get_their_error_codes() {
     client.notify("$/somethingElse", json!({}));
     client.notify("textDocument/didOpen", json!({"nonsense": true}));
     let log = client.wait(|m| m["method"] == "window/logMessage");
-    assert!(log["params"]["message"].as_str().is_some_and(|m| m.contains("didOpen")));
+    assert!(log["params"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("didOpen")));
     assert_eq!(client.finish().code(), Some(0));
 }
 
@@ -100,7 +105,10 @@ fn a_document_with_invalid_utf8_is_a_parse_error_and_changes_nothing() {
     let reply = client.wait(|m| m.get("error").is_some());
     assert_eq!(reply["error"]["code"], -32700, "{reply}");
     // The document is still `task`: a symbol request shows it.
-    let symbols = client.call("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let symbols = client.call(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
     assert_eq!(symbols[0]["name"], "task");
     assert_eq!(client.finish().code(), Some(0));
 }
@@ -128,7 +136,10 @@ fn edits_with_positions_past_the_end_are_clamped_not_fatal() {
             {"range": {"start": {"line": 0, "character": 999}, "end": {"line": 0, "character": 2}}, "text": "!"}
         ]}),
     );
-    let symbols = client.call("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let symbols = client.call(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
     let names: Vec<&str> = symbols
         .as_array()
         .into_iter()
