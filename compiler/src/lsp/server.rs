@@ -635,3 +635,6 @@ fn editor_name(uri: &Uri) -> String {
         last.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests;
