@@ -196,3 +196,53 @@ vim.cmd('qa!')
     );
     assert!(lines.contains(&"hover exec COMMAND [ARG...]"), "{found}");
 }
+
+#[test]
+fn the_ale_linter_reads_upc_check_short_output() {
+    require("vim", "vim");
+    let ale = Path::new("/usr/share/vim-ale");
+    assert!(
+        ale.join("autoload/ale.vim").is_file(),
+        "ALE is needed for this test: install it (apt-get install vim-ale); tests/run does"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = dir.path().join("etc/init/job.conf");
+    std::fs::create_dir_all(dir.path().join("etc/init")).expect("mkdir");
+    let text = "nice 99\nkill signal term\nexec /bin/x\n";
+    std::fs::write(&job, text).expect("write");
+    // What ALE runs: the buffer on stdin.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_upc"))
+        .args(["check", "--format", "short", "--no-graph", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run upc check");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(text.as_bytes()).expect("write");
+    }
+    let output = child.wait_with_output().expect("upc check");
+    let short = dir.path().join("short.txt");
+    std::fs::write(&short, &output.stdout).expect("write");
+    let script = format!(
+        "set rtp+={ale}\nruntime plugin/ale.vim\nruntime ale_linters/upstart/upc.vim\n\
+         let names = map(ale#linter#Get('upstart'), 'v:val.name')\n\
+         let found = ale_linters#upstart#upc#Handle(bufnr(''), readfile('{short}'))\n\
+         call writefile(names + map(found, 'v:val.lnum . \":\" . v:val.col . \":\" . v:val.type . \":\" . v:val.code . \":\" . v:val.text') + [ale_linters#upstart#upc#GetCommand(bufnr(''))], $OUT)",
+        ale = ale.display(),
+        short = short.display()
+    );
+    let found = vim(&job, &script);
+    let lines: Vec<&str> = found.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "upc",
+            "1:6:E:E0011:illegal nice value, expected -20 to 19",
+            "2:13:E:E0009:illegal signal, expected a signal name or number",
+            "%e check --format short --no-graph -",
+        ],
+        "{found}"
+    );
+}
