@@ -47,6 +47,16 @@ impl Label {
     }
 }
 
+/// A machine-applicable fix: replace `span` of the primary label's file
+/// with `replacement`. Only set where the fix is certain enough to apply
+/// with one click (the "did you mean" of a closed set of words); the
+/// language server offers it as a code action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: Code,
@@ -58,6 +68,8 @@ pub struct Diagnostic {
     /// How to fix it, when that is known.
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The edit the help suggests, when there is exactly one.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -69,6 +81,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            fix: None,
         }
     }
 
@@ -98,6 +111,15 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Sets the fix: `replacement` for `span` in the primary label's file.
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Diagnostic {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 
