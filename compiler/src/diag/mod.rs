@@ -69,6 +69,16 @@ pub fn printable(text: String) -> String {
     out
 }
 
+/// A machine-applicable fix: replace `span` of the primary label's file
+/// with `replacement`. Only set where the fix is certain enough to apply
+/// with one click (the "did you mean" of a closed set of words); the
+/// language server offers it as a code action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: Code,
@@ -80,6 +90,8 @@ pub struct Diagnostic {
     /// How to fix it, when that is known.
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The edit the help suggests, when there is exactly one.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -91,6 +103,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            fix: None,
         }
     }
 
@@ -120,6 +133,15 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(printable(note.into()));
+        self
+    }
+
+    /// Sets the fix: `replacement` for `span` in the primary label's file.
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Diagnostic {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 

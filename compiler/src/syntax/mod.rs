@@ -229,10 +229,16 @@ fn explain(
             .with_label(format!("expected {what}"));
             if expects("resource") {
                 let names: Vec<&str> = Resource::ALL.iter().map(|r| r.name()).collect();
-                return Some(d.with_help(suggest::help(found, &names)));
+                let d = d.with_help(suggest::help(found, &names));
+                return Some(match suggest::closest(found, names.iter().copied()) {
+                    Some(s) => d.with_fix(span, s),
+                    None => d,
+                });
             }
             match suggest::closest(found, SECOND_LEVEL.iter().copied().filter(|n| expects(n))) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                Some(s) => d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_fix(span, s),
                 None => d,
             }
         }
@@ -274,7 +280,9 @@ fn unknown_stanza(file: FileId, span: Span, found: &str) -> Diagnostic {
         return d.with_note(note);
     }
     match suggest::closest(found, STANZAS.iter().map(|(n, _)| *n)) {
-        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        Some(s) => d
+            .with_help(format!("did you mean `{s}`?"))
+            .with_fix(span, s),
         None => d,
     }
 }

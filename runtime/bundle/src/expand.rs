@@ -13,8 +13,8 @@
 //! `${` deeper than [`MAX_EXPANSION_DEPTH`](crate::limits::MAX_EXPANSION_DEPTH)
 //! is an error too, so the recursion is bounded whatever the pattern.
 
+use crate::entry::split_entry;
 use crate::limits::MAX_EXPANSION_DEPTH;
-use crate::program::split_entry;
 
 /// Why an expansion failed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
