@@ -118,7 +118,91 @@ pub fn check_paths(paths: &[PathBuf]) -> Report {
 
 /// [`check_paths`] with options.
 pub fn check_paths_with(paths: &[PathBuf], options: &CheckOptions) -> Report {
-    let mut report = run(discover::discover(paths));
+    check_units(discover::discover(paths), paths, options)
+}
+
+/// [`check_paths_with`], with the contents of some files given rather than
+/// read: an editor's unsaved buffers. A discovered file whose path is a key
+/// of `overlay` is checked with those bytes, and a `.conf` key inside a
+/// given directory that is not on disk yet is a job of that directory too.
+/// The keys must be spelt as discovery spells paths (a given path joined
+/// with the names below it).
+pub fn check_paths_overlaid(
+    paths: &[PathBuf],
+    options: &CheckOptions,
+    overlay: &std::collections::HashMap<PathBuf, Vec<u8>>,
+) -> Report {
+    let swap = |input: Input| match input {
+        Input::File(path) => match overlay.get(&path) {
+            Some(bytes) => Input::Bytes(path, bytes.clone()),
+            None => Input::File(path),
+        },
+        other => other,
+    };
+    let mut units: Vec<Unit> = discover::discover(paths)
+        .into_iter()
+        .map(|unit| match unit {
+            Unit::Job {
+                name,
+                conf,
+                override_,
+            } => Unit::Job {
+                name,
+                conf: swap(conf),
+                override_: override_.map(swap),
+            },
+            Unit::LoneOverride { name, file } => Unit::LoneOverride {
+                name,
+                file: swap(file),
+            },
+            unreadable @ Unit::Unreadable { .. } => unreadable,
+        })
+        .collect();
+    units.extend(unsaved_jobs(paths, overlay, &units));
+    check_units(units, paths, options)
+}
+
+/// The `.conf` files of `overlay` that lie in a directory of `paths` but
+/// are not on disk (a new file not saved yet), as jobs named the way
+/// discovery names them. Ignored names (hidden files, backups) stay out.
+fn unsaved_jobs(
+    paths: &[PathBuf],
+    overlay: &std::collections::HashMap<PathBuf, Vec<u8>>,
+    units: &[Unit],
+) -> Vec<Unit> {
+    let mut new: Vec<(&PathBuf, String)> = overlay
+        .keys()
+        .filter(|path| !path.exists() && path.extension().is_some_and(|e| e == "conf"))
+        .filter_map(|path| {
+            let dir = paths.iter().find(|d| d.is_dir() && path.starts_with(d))?;
+            let relative = path.strip_prefix(dir).ok()?;
+            let ignored = relative
+                .iter()
+                .any(|part| discover::is_ignored(part.as_encoded_bytes()));
+            let name = relative.with_extension("");
+            (!ignored).then(|| (path, name.to_string_lossy().into_owned()))
+        })
+        .filter(|(path, _)| {
+            !units.iter().any(|u| {
+                matches!(u, Unit::Job { conf: Input::Bytes(p, _) | Input::File(p), .. } if p == *path)
+            })
+        })
+        .collect();
+    new.sort();
+    new.into_iter()
+        .filter_map(|(path, name)| {
+            let bytes = overlay.get(path)?.clone();
+            Some(Unit::Job {
+                name,
+                conf: Input::Bytes(path.clone(), bytes),
+                override_: None,
+            })
+        })
+        .collect()
+}
+
+fn check_units(units: Vec<Unit>, paths: &[PathBuf], options: &CheckOptions) -> Report {
+    let mut report = run(units);
     if options.graph && (options.whole_set || paths.iter().any(|p| p.is_dir())) {
         graph_pass(&mut report, options);
     }

@@ -49,9 +49,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Explain a diagnostic code (or list every code)
+    /// Format job files: normalised spacing, stanza order, scripts and comments kept
+    #[command(long_about = FMT_ABOUT)]
+    Fmt(FmtArgs),
+    /// Run the language server on stdin/stdout (for editors)
+    #[command(long_about = LSP_ABOUT)]
+    Lsp,
+    /// Explain a diagnostic code or a stanza (or list every code)
     Explain {
-        /// A code such as E0006, or its name (unknown-stanza)
+        /// A code such as E0006, its name (unknown-stanza), or a stanza (`start on`)
         code: Option<String>,
     },
     /// Print a shell completion script to stdout
@@ -62,6 +68,32 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     Man,
 }
+
+const FMT_ABOUT: &str = "Format job files in place: stanzas stay in the order written, each \
+starts in column 0, one space separates words (none inside parentheses), comments are kept (a \
+comment after a stanza one space after it), runs of blank lines become one and the file ends with \
+one newline. Quoted values, `exec` command lines and `script` bodies are copied byte for byte. A \
+file with syntax errors, or not valid UTF-8, is left as it is and reported. Paths are read as \
+`upc check` reads them; `-` formats standard input to standard output.\n\n\
+Exit status: 0 when every file is formatted (with --check: already was), 1 when a file could not \
+be formatted or, with --check, would change, 2 on a usage error.";
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Job files and directories (as for `upc check`; `-` for standard input)
+    #[arg(value_name = "PATH", required = true, value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing; list the files that would change and exit 1 if any would
+    #[arg(long)]
+    pub check: bool,
+}
+
+const LSP_ABOUT: &str = "Run the language server: JSON-RPC over standard input and output, as \
+editors start it (editors/ has the VS Code, Vim/Neovim and Helix set-ups). It reports the \
+diagnostics of `upc check` as you type (the whole-set checks of the workspace folder shortly \
+after), and offers hover documentation, completion, go to definition, references, document \
+symbols, formatting (as `upc fmt`) and quick fixes.";
 
 const BUILD_ABOUT: &str = "Check a job set exactly as `upc check` does and, when no error was \
 found (and no warning, with --deny warnings), write its bundle: the one file upinit loads at boot. \

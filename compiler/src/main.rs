@@ -39,6 +39,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Fmt(args) => fmt(&args),
+        Command::Lsp => upc::lsp::run_stdio().context("the language server failed"),
         Command::Completions { shell } => {
             write_stdout(|out| {
                 clap_complete::generate(shell, &mut Cli::command(), "upc", out);
@@ -401,6 +403,12 @@ fn explain(code: Option<&str>) -> Result<ExitCode> {
         })?;
         return Ok(ExitCode::SUCCESS);
     };
+    if Code::parse(code).is_none() {
+        if let Some(stanza) = upc::lsp::docs::stanza(code) {
+            print_text(&stanza.markdown())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let Some(found) = Code::parse(code) else {
         match suggest(code) {
             Some(near) => bail!("unknown diagnostic code `{code}` (did you mean {near}?); `upc explain` lists them all"),
@@ -409,6 +417,35 @@ fn explain(code: Option<&str>) -> Result<ExitCode> {
     };
     print_text(found.info().explanation)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn fmt(args: &cli::FmtArgs) -> Result<ExitCode> {
+    use upc::fmt::{FileOutcome, Mode};
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    let outcomes = upc::fmt::format_paths(&args.paths, mode);
+    let mut status = ExitCode::SUCCESS;
+    let mut failures = Vec::new();
+    write_stdout(|out| {
+        for outcome in &outcomes {
+            if outcome.fails(mode) {
+                status = ExitCode::from(EXIT_FAILED);
+            }
+            match outcome {
+                FileOutcome::Unchanged(_) => {}
+                FileOutcome::Reformatted(path) if mode == Mode::Check => {
+                    writeln!(out, "would reformat {}", path.display())?
+                }
+                FileOutcome::Reformatted(path) => writeln!(out, "reformatted {}", path.display())?,
+                FileOutcome::Stdout(text) => out.write_all(text.as_bytes())?,
+                FileOutcome::Failed(path, why) => failures.push((path, why)),
+            }
+        }
+        Ok(())
+    })?;
+    for (path, why) in failures {
+        eprintln!("upc: {}: {why}", path.display());
+    }
+    Ok(status)
 }
 
 /// The registered id or name closest to a mistyped code.

@@ -6,6 +6,11 @@
 /// favours a shared start, as in `deamon` for `daemon`). Case is ignored for
 /// the comparison, since a wrongly-cased value is the commonest mistake.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Nothing is a typo of a word this long, and comparing one costs its
+    // length times the candidate's, for every candidate.
+    if word.len() > MAX_WORD {
+        return None;
+    }
     let lower = word.to_ascii_lowercase();
     let max_edits = (word.chars().count() / 3).max(1);
     candidates
@@ -20,6 +25,9 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)))
         .map(|(c, _, _)| c)
 }
+
+/// The longest word (in bytes) that gets a suggestion.
+const MAX_WORD: usize = 256;
 
 /// `` `a`, `b` or `c` `` for a help line.
 pub fn one_of(values: &[&str]) -> String {
@@ -60,6 +68,12 @@ mod tests {
     fn unrelated_words_get_no_suggestion() {
         assert_eq!(closest("wibble", CONSOLE), None);
         assert_eq!(closest("locks", ["as", "core", "cpu"]), None);
+    }
+
+    #[test]
+    fn a_huge_word_gets_no_suggestion() {
+        let word = format!("descriptio{}", "n".repeat(MAX_WORD));
+        assert_eq!(closest(&word, ["description"]), None);
     }
 
     #[test]

@@ -149,3 +149,16 @@ fn a_failed_write_leaves_the_old_bundle_and_no_temporary() {
     // No file name at all.
     assert!(write_atomically(Path::new("/"), b"x").is_err());
 }
+
+#[test]
+fn a_job_file_that_sets_nothing_builds_the_same_defaults_as_a_job_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bare.conf"), "").unwrap();
+    let bytes = build_dir(dir.path());
+    let bundle = upc_bundle::validate(&bytes).unwrap();
+    let built = bundle.job(0).unwrap().to_spec();
+    // The compiler's IR and the bundle's model take Upstart's defaults
+    // from one place (`upc_bundle::defaults`).
+    assert_eq!(built, upc_bundle::JobSpec::new("bare", "bare.conf"));
+    assert_eq!(built.kill_timeout, upc_bundle::defaults::KILL_TIMEOUT_SECS);
+}

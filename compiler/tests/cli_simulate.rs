@@ -135,14 +135,21 @@ fn the_system_job_set_boots_its_services_and_finishes_its_tasks() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for service in ["networking", "tty1", "tty2", "tty3", "tty4", "tty5", "tty6"] {
+    for service in ["networking", "syslog", "cron"] {
         assert!(
             running.contains(&service),
             "{service} is not running: {running:?}"
         );
     }
     // Every task ran its main process and came back to rest with RESULT=ok.
-    for task in ["mountall", "flush-early-job-log", "rc-sysinit", "rc"] {
+    for task in [
+        "mountall",
+        "hostname",
+        "flush-early-job-log",
+        "rc-sysinit",
+        "rc",
+        "start-ttys",
+    ] {
         assert!(
             entered(&records, task, "running").is_some(),
             "{task} never ran"
@@ -157,8 +164,11 @@ fn the_system_job_set_boots_its_services_and_finishes_its_tasks() {
     assert!(at("mountall") < at("networking"));
     assert!(at("mountall") < at("rc-sysinit"));
     assert!(at("rc-sysinit") < at("rc"));
-    assert!(at("rc") <= at("tty2"));
-    assert!(at("tty2") < at("tty1"), "tty1 waits for rc to finish");
+    assert!(at("rc") <= at("cron"));
+    assert!(
+        at("rc") < at("start-ttys"),
+        "start-ttys waits for rc to finish"
+    );
 }
 
 #[test]
@@ -535,10 +545,10 @@ fn bad_arguments_are_usage_errors() {
             &["--duration", "tty1=soon"],
             "`soon` is not a number of milliseconds",
         ),
-        (&["--fail", "tty1:pre-begin"], "unknown process `pre-begin`"),
+        (&["--fail", "tty:pre-begin"], "unknown process `pre-begin`"),
         (
-            &["--fail", "tty7"],
-            "no job named `tty7` in the job set (did you mean `tty1`?)",
+            &["--fail", "syslg"],
+            "no job named `syslg` in the job set (did you mean `syslog`?)",
         ),
         (&["--duration", "nosuchjob=5"], "no job named `nosuchjob`"),
         (&["--emit", "net-up eth0"], "`eth0` is not KEY=VALUE"),

@@ -297,6 +297,36 @@ fn near_miss_argument_matches_that_can_match() {
     );
 }
 
+/// Patterns are matched by the runtime's fnmatch, so the checks see what
+/// upinit (and glibc's fnmatch in Upstart) will do: an unknown class name
+/// met before any member matches fails the whole pattern, one met after a
+/// match is skipped; `?` is one byte, not one character.
+#[test]
+fn argument_patterns_match_as_the_runtime_matches_them() {
+    let files = [
+        ("foo", "start on startup\nexec /bin/foo\n"),
+        ("é", "start on startup\nexec /bin/e\n"),
+        (
+            "ja",
+            "start on stopped foo RESULT=[[:foo:]o]k\nexec /bin/a\n",
+        ),
+        (
+            "jb",
+            "start on stopped foo RESULT=[o[:foo:]]k\nexec /bin/b\n",
+        ),
+        ("jc", "start on started ?\nexec /bin/c\n"),
+        ("jd", "start on started ?? JOB!=j?\nexec /bin/d\n"),
+    ];
+    let d = run(&files);
+    assert_eq!(
+        summary(&d),
+        [
+            "W0021 `ja` can never start",
+            "W0022 nothing emits `started ?`: there is no job `?`"
+        ]
+    );
+}
+
 #[test]
 fn manual_jobs_and_jobs_without_start_on_are_not_reported() {
     let d = run(&[

@@ -355,24 +355,33 @@ fn a_simulated_boot_follows_script_emitted_events() {
     let records = simulate_records(&repo_path("stdlib-jobs/system"));
     let (trace, senders) = chain::split(&records);
     let chains = CriticalChain::with_senders(&trace, senders);
-    let tty1 = chains.chain_of("tty1", "").unwrap().to_string();
-    assert!(tty1.starts_with("tty1 @"), "{tty1}");
-    assert!(tty1.contains("└─stopped rc @"), "{tty1}");
+    let ttys = chains.chain_of("start-ttys", "").unwrap().to_string();
+    assert!(ttys.starts_with("start-ttys @"), "{ttys}");
+    assert!(ttys.contains("└─stopped rc @"), "{ttys}");
     assert!(
-        tty1.contains("runlevel RUNLEVEL=2 PREVLEVEL=N @")
-            && tty1.contains("(emitted by rc-sysinit main process)"),
-        "{tty1}"
+        ttys.contains("runlevel RUNLEVEL=2 PREVLEVEL=N @")
+            && ttys.contains("(emitted by rc-sysinit main process)"),
+        "{ttys}"
     );
-    assert!(tty1.trim_end().ends_with("startup @0ms"), "{tty1}");
+    assert!(ttys.trim_end().ends_with("startup @0ms"), "{ttys}");
     // Without the driver's notes the chain stops at the script's event.
-    let bare = CriticalChain::new(&trace).chain_of("tty1", "").unwrap();
+    let bare = CriticalChain::new(&trace)
+        .chain_of("start-ttys", "")
+        .unwrap();
     assert!(
         bare.to_string().trim_end().ends_with("PREVLEVEL=N @9ms"),
         "{bare}"
     );
     // Every run that became running is listed once.
     let text = chain::render_records(&records);
-    for job in ["mountall", "rc-sysinit", "rc", "tty1", "tty6", "networking"] {
+    for job in [
+        "mountall",
+        "rc-sysinit",
+        "rc",
+        "start-ttys",
+        "syslog",
+        "networking",
+    ] {
         assert!(
             text.lines().any(|l| l.starts_with(&format!("  {job} @"))),
             "{job} missing:\n{text}"

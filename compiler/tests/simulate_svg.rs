@@ -247,7 +247,7 @@ fn a_simulated_boot_has_every_job_and_the_script_arrows() {
         picture.contains("runlevel RUNLEVEL=2 PREVLEVEL=N at 9ms started rc<"),
         "{picture}"
     );
-    assert!(picture.contains("stopped rc at 109ms started tty1<"));
+    assert!(picture.contains("stopped rc at 109ms started start-ttys<"));
     // Without the driver's notes, that start has no row to come from.
     let bare = svg::timeline(&trace, "t");
     assert!(bare.contains("rc started by runlevel RUNLEVEL=2 PREVLEVEL=N at 9ms"));

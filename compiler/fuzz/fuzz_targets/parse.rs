@@ -16,6 +16,11 @@ fn parse(data: &[u8]) {
 }
 
 #[cfg(fuzzing)]
+libfuzzer_sys::fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
+    upc_fuzz::mutate(data, size, max_size, seed)
+});
+
+#[cfg(fuzzing)]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| parse(data));
 
 #[cfg(not(fuzzing))]

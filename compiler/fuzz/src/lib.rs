@@ -5,6 +5,11 @@
 //! to libFuzzer. Built without it, the same function runs over files:
 //! `parse FILE|DIR...` replays every file (recursively), or standard input
 //! when no path is given. A panic is the failure either way.
+//!
+//! Both targets also install [`mutate`] as libFuzzer's custom mutator: most
+//! of the time libFuzzer's own mutations, now and then one of [`grow`]'s
+//! moves, which make inputs long and deeply nested at once (run with a large
+//! `-max_len`, see Cargo.toml).
 
 use std::fs;
 use std::io::{self, Read};
@@ -13,6 +18,27 @@ use std::process::ExitCode;
 
 use upc::diag::Diagnostic;
 use upc::source::SourceMap;
+
+pub mod grow;
+
+/// One in this many mutations is a growing move.
+pub const GROW_ONE_IN: u32 = 8;
+
+/// The custom mutator both targets hand to libFuzzer.
+#[cfg(fuzzing)]
+pub fn mutate(data: &mut [u8], size: usize, max_size: usize, seed: u32) -> usize {
+    if seed % GROW_ONE_IN != 0 {
+        return libfuzzer_sys::fuzzer_mutate(data, size, max_size);
+    }
+    let limit = max_size.min(data.len());
+    let mut grown = data.get(..size.min(limit)).unwrap_or_default().to_vec();
+    grow::grow(&mut grown, limit, u64::from(seed));
+    let n = grown.len().min(limit);
+    if let (Some(out), Some(from)) = (data.get_mut(..n), grown.get(..n)) {
+        out.copy_from_slice(from);
+    }
+    n
+}
 
 /// Every label of every diagnostic points inside a file of `sources`, on
 /// character boundaries: the renderers and the language server index text

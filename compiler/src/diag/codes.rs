@@ -111,6 +111,21 @@ impl Code {
         self.info().id
     }
 
+    /// Whether the code comes from the whole-job-set (graph) checks, which
+    /// look at every job at once, rather than from one job's own files.
+    pub fn is_whole_set(self) -> bool {
+        matches!(
+            self,
+            Code::BlockingCycle
+                | Code::NeverStarts
+                | Code::UnknownEvent
+                | Code::NeverStops
+                | Code::StartStopSameEvent
+                | Code::MissingVariable
+                | Code::ExportNeverSet
+        )
+    }
+
     /// Looks a code up by its id (`E0001`, case-insensitive) or its name.
     pub fn parse(s: &str) -> Option<Code> {
         INFOS

@@ -42,9 +42,41 @@ impl Label {
         Label {
             file,
             span,
-            message: message.into(),
+            message: printable(message.into()),
         }
     }
+}
+
+/// `text` with every control character (a newline, a tab, NUL, ...)
+/// written as an escape (`\n`, `\t`, `\0`, `\u{1b}`): messages quote input,
+/// and a raw newline or escape sequence would break a one-line format or
+/// a terminal. Every text of a diagnostic goes through here.
+pub fn printable(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A machine-applicable fix: replace `span` of the primary label's file
+/// with `replacement`. Only set where the fix is certain enough to apply
+/// with one click (the "did you mean" of a closed set of words); the
+/// language server offers it as a code action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,17 +90,20 @@ pub struct Diagnostic {
     /// How to fix it, when that is known.
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The edit the help suggests, when there is exactly one.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
     pub fn new(code: Code, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
-            message: message.into(),
+            message: printable(message.into()),
             primary: Label::new(file, span, ""),
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            fix: None,
         }
     }
 
@@ -77,7 +112,7 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, message: impl Into<String>) -> Diagnostic {
-        self.primary.message = message.into();
+        self.primary.message = printable(message.into());
         self
     }
 
@@ -92,12 +127,21 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(printable(help.into()));
         self
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
-        self.notes.push(note.into());
+        self.notes.push(printable(note.into()));
+        self
+    }
+
+    /// Sets the fix: `replacement` for `span` in the primary label's file.
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Diagnostic {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 

@@ -14,8 +14,8 @@ use crate::syntax::ast::ArgKind;
 
 use super::engine::Outcome;
 use super::events::{well_known_names, JobEvent};
-use super::glob::{can_overlap, fnmatch, literal_text, Constraint};
 use super::model::{Leaf, LeafKind, Model, Which};
+use super::pattern::{can_overlap, fnmatch, literal_text, Constraint};
 use super::text::{closest, leaf_text};
 
 /// The most distinct unknown names that get a did-you-mean (each one scans
@@ -126,14 +126,18 @@ fn unknown_events(model: &Model<'_>, reach: &Outcome, out: &mut Vec<Diagnostic>)
                          RUNLEVEL 0 or 6 (`stop on runlevel [016]`)"
                     ))
                 } else {
-                    suggest
+                    let fix = suggest
                         .get(false, name, &known)
-                        .map(|c| format!("did you mean `{c}`?"))
+                        .map(|c| c.to_owned())
                         .or_else(|| {
                             suggest
                                 .get(true, name, &job_names)
-                                .map(|c| format!("did you mean `started {c}`?"))
-                        })
+                                .map(|c| format!("started {c}"))
+                        });
+                    if let Some(fix) = &fix {
+                        d = d.with_fix(leaf.m.event.span, fix.as_str());
+                    }
+                    fix.map(|c| format!("did you mean `{c}`?"))
                 };
                 d = d.with_help(help.unwrap_or_else(|| {
                     format!(
@@ -161,6 +165,17 @@ fn unknown_events(model: &Model<'_>, reach: &Outcome, out: &mut Vec<Diagnostic>)
                 )
                 .with_label(format!("no job is named `{name}`"));
                 let suggestion = suggest.get(true, name, &job_names);
+                // The fix rewrites the argument that names the job, as
+                // it was written (`foo` or `JOB=foo`).
+                let argument = leaf.m.args.iter().find(|a| a.span == span);
+                let fix = match (suggestion, argument.map(|a| &a.kind)) {
+                    (Some(c), Some(ArgKind::Positional)) => Some(c.to_owned()),
+                    (Some(c), Some(ArgKind::Equals(key))) => Some(format!("{key}={c}")),
+                    _ => None,
+                };
+                if let Some(fix) = fix {
+                    d = d.with_fix(span, fix);
+                }
                 d = match suggestion {
                     Some(c) => d.with_help(format!("did you mean `{c}`?")),
                     None => d.with_help(format!(

@@ -4,14 +4,13 @@
 //! `INSTANCE`, `RESULT` (`ok` or `failed`), and which variables an event
 //! carries at all (runtime-semantics.md 5 and 6.3). Part of [`Model::build`].
 
-use crate::sema::expand::expand_empty;
 use crate::sema::ir::JobClass;
 use crate::syntax::ast::{ArgKind, EventArg, EventMatch, Expr};
 
 use super::events::{well_known, well_known_job, Carries, JobEvent};
 use super::fx::FxMap;
-use super::glob::{fnmatch, literal_text};
 use super::model::{index, CandSet, Dead, JobInfo, LeafKind, Model, Outside, SetKind, Which};
+use super::pattern::{fnmatch, literal_text};
 
 /// A pattern after Upstart's expansion (runtime-semantics.md 6.3).
 enum Pat {
@@ -26,7 +25,11 @@ fn pattern(value: &str, which: Which) -> Pat {
     if !value.contains('$') {
         return Pat::Glob(value.to_owned());
     }
-    match (which, expand_empty(value)) {
+    // `start on` values expand in an empty environment.
+    match (
+        which,
+        upc_bundle::expand::expand_with(value, |_| None::<&str>),
+    ) {
         (Which::Start, Ok(p)) => Pat::Glob(p),
         (Which::Start, Err(_)) => Pat::Never,
         (Which::Stop, _) => Pat::Any,

@@ -7,7 +7,7 @@
 //! an event waited on matches an entry when the entry's pattern matches the
 //! event's name.
 
-use super::glob::fnmatch;
+use super::pattern::fnmatch;
 
 /// What is known about the environment an event carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

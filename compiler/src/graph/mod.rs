@@ -32,9 +32,8 @@ mod draw;
 mod engine;
 mod events;
 mod fx;
-mod glob;
 mod model;
-mod shell;
+mod pattern;
 mod text;
 mod vars;
 

@@ -17,7 +17,7 @@
 //! expands (an unknown variable there is an error at run time: the instance
 //! cannot be named, the `stop on` never matches); `env` values, which
 //! Upstart never expands at all; and `exec`/`script`, which the shell
-//! expands, read conservatively by [`super::shell`]. In a script only names
+//! expands, read conservatively by [`crate::shell::vars`]. In a script only names
 //! that some event of the set is known to carry are reported (job-event
 //! variables, `export`s, keys that event matches test, the variables of the
 //! well-known events): a script using `$ARGS` with no event carrying `ARGS`
@@ -27,16 +27,16 @@
 use std::collections::HashSet;
 
 use crate::diag::{Code, Diagnostic};
-use crate::sema::expand::{expand, is_variable_name, ExpandError};
 use crate::sema::ir::{JobClass, Process, ProcessBody};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{ArgKind, ProcessKind};
+use upc_bundle::expand::{expand_with, is_variable_name, Reason};
 
 use super::engine::Outcome;
 use super::events::Carries;
 use super::fx::{FxMap, FxSet};
 use super::model::{LeafKind, Model};
-use super::shell;
+use crate::shell::vars as shell;
 
 /// Always in a job's environment (init's table and per-process additions).
 const FROM_INIT: &[&str] = &[
@@ -464,8 +464,8 @@ fn missing_upstart(text: &str, avail: &FxSet<&str>) -> Vec<String> {
     for _ in 0..64 {
         let lookup =
             |n: &str| (avail.contains(n) || missing.iter().any(|m| m == n)).then(|| n.to_owned());
-        match expand(text, &lookup) {
-            Err(ExpandError::UnknownParameter(n)) if !missing.contains(&n) => missing.push(n),
+        match expand_with(text, lookup).map_err(|e| e.reason) {
+            Err(Reason::UnknownParameter(n)) if !missing.contains(&n) => missing.push(n),
             _ => break,
         }
     }

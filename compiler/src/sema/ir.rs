@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use upc_bundle::defaults;
+
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Expr, ProcessKind};
 
@@ -88,10 +90,11 @@ pub struct RespawnLimit {
 }
 
 impl Default for RespawnLimit {
+    /// Upstart's `respawn limit 10 5` ([`defaults`]).
     fn default() -> Self {
         RespawnLimit {
-            count: Some(10),
-            interval_secs: Some(5),
+            count: Some(defaults::RESPAWN_LIMIT_COUNT),
+            interval_secs: Some(defaults::RESPAWN_LIMIT_INTERVAL_SECS),
         }
     }
 }
@@ -147,7 +150,8 @@ pub struct JobClass {
     pub kill_timeout_secs: u64,
     pub kill_signal: i32,
     pub reload_signal: i32,
-    /// `None`: init's default (`log` unless configured otherwise).
+    /// `None`: init's default (`upc_bundle::defaults::CONSOLE`, `log`,
+    /// unless init is started with another).
     pub console: Option<Console>,
     pub umask: u32,
     pub nice: Option<i32>,
@@ -166,11 +170,10 @@ pub struct JobClass {
     pub debug: bool,
 }
 
-pub const SIGHUP: i32 = 1;
-pub const SIGTERM: i32 = 15;
-
 impl JobClass {
-    /// A class with every Upstart default (job-language.md section 4).
+    /// A class with every Upstart default: the values are
+    /// `upc_bundle::defaults`, the one place they are written
+    /// (job-language.md section 4).
     pub fn new(name: impl Into<String>, file: FileId) -> JobClass {
         JobClass {
             name: name.into(),
@@ -189,12 +192,12 @@ impl JobClass {
             respawn_limit: RespawnLimit::default(),
             normal_exit: Vec::new(),
             instance: String::new(),
-            expect: Expect::None,
-            kill_timeout_secs: 5,
-            kill_signal: SIGTERM,
-            reload_signal: SIGHUP,
+            expect: defaults::EXPECT,
+            kill_timeout_secs: defaults::KILL_TIMEOUT_SECS,
+            kill_signal: defaults::KILL_SIGNAL,
+            reload_signal: defaults::RELOAD_SIGNAL,
             console: None,
-            umask: 0o022,
+            umask: u32::from(defaults::UMASK),
             nice: None,
             oom_score: None,
             limits: BTreeMap::new(),

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Stanza, StanzaKind, Word};
+use upc_bundle::expand::is_variable_name;
 
-use super::expand::is_variable_name;
 use super::ir::{
     Condition, Console, Expect, JobClass, LimitValue, Origin, Process, ProcessBody, Resource,
     Spanned,
@@ -367,9 +367,11 @@ impl Lowerer {
                 )
                 .with_label(format!("`{}` {}", w.value, e.reason));
                 if let Some(name) = signal_suggestion(&w.value) {
-                    d = d.with_help(format!(
-                        "did you mean `{name}`? signal names are upper case"
-                    ));
+                    d = d
+                        .with_help(format!(
+                            "did you mean `{name}`? signal names are upper case"
+                        ))
+                        .with_fix(w.span, name);
                 }
                 self.diags.push(d);
             }
@@ -397,9 +399,11 @@ impl Lowerer {
                 )
                 .with_label(format!("`{}` {}", w.value, e.reason));
                 d = match signal_suggestion(&w.value) {
-                    Some(name) => d.with_help(format!(
-                        "did you mean `{name}`? signal names are upper case"
-                    )),
+                    Some(name) => d
+                        .with_help(format!(
+                            "did you mean `{name}`? signal names are upper case"
+                        ))
+                        .with_fix(w.span, name),
                     None => d.with_help(
                         "use a name such as `TERM`, `SIGTERM`, `HUP` or `USR1`, or a number",
                     ),
@@ -435,16 +439,19 @@ impl Lowerer {
 
     /// E0006 on the mode of `console` or `expect` (`stanza`).
     fn unknown_value(&mut self, fx: &FileCx<'_>, w: &Word, stanza: &str, valid: &[&str]) {
-        self.diags.push(
-            Diagnostic::new(
-                Code::UnknownStanza,
-                fx.file,
-                w.span,
-                format!("unknown `{stanza}` mode"),
-            )
-            .with_label(format!("`{}` is not a valid `{stanza}` mode", w.value))
-            .with_help(suggest::help(&w.value, valid)),
-        );
+        let d = Diagnostic::new(
+            Code::UnknownStanza,
+            fx.file,
+            w.span,
+            format!("unknown `{stanza}` mode"),
+        )
+        .with_label(format!("`{}` is not a valid `{stanza}` mode", w.value))
+        .with_help(suggest::help(&w.value, valid));
+        self.diags
+            .push(match suggest::closest(&w.value, valid.iter().copied()) {
+                Some(c) => d.with_fix(w.span, c),
+                None => d,
+            });
     }
 
     fn oom_legacy(&mut self, fx: &FileCx<'_>, w: &Word) {
@@ -491,6 +498,15 @@ impl Lowerer {
                 .with_label(format!("`{}` is not a resource", resource.value))
                 .with_help(suggest::help(&resource.value, &names)),
             );
+            if let (Some(d), Some(c)) = (
+                self.diags.last_mut(),
+                suggest::closest(&resource.value, names.iter().copied()),
+            ) {
+                d.fix = Some(crate::diag::Fix {
+                    span: resource.span,
+                    replacement: c.to_owned(),
+                });
+            }
         }
         let mut value = |w: &Word| match values::limit_value(&w.value) {
             Ok(v) => Some(v),

@@ -9,15 +9,12 @@
 //! Layout: [`lower`](fn@lower) walks the stanzas (`lower.rs`); `values`
 //! reads numbers exactly as Upstart's C code does; `repetition` knows which
 //! stanzas are single-valued and how `cgroup` merges; `signals` is the
-//! signal name table; `expand` is Upstart's variable expansion; `shell`
-//! reads just enough shell to find forks; `warnings` holds the checks that
+//! signal name table; `warnings` holds the checks that
 //! look at more than one value; `suggest` makes "did you mean" help.
 
-pub mod expand;
 pub mod ir;
 mod lower;
 mod repetition;
-pub mod shell;
 pub mod signals;
 
 pub mod values;
@@ -28,7 +25,6 @@ mod tests;
 
 pub use ir::JobClass;
 pub use lower::{APPARMOR_PARSER, DEFAULT_CGROUP_NAME};
-pub use shell::needs_shell;
 pub use signals::{signal_name, signal_number};
 
 use crate::diag::Diagnostic;

@@ -866,7 +866,7 @@ fn variable_without_default_in_start_on_warns() {
     assert_eq!(l.warnings(), vec!["W0007"]);
     assert_eq!(
         l.find(Code::VariableInStartOn).primary.span,
-        Span::new(18, 30)
+        Span::new(20, 29)
     );
     let quiet = "start on net-device-up IFACE=${IFACE:-eth0} X=${Y-z} P=${}5 Q=$ R=${A+b}\n";
     assert!(lower_text(quiet).warnings().is_empty());
@@ -875,6 +875,24 @@ fn variable_without_default_in_start_on_warns() {
         vec!["W0007"]
     );
     assert_eq!(lower_text("start on foo A=${B\n").warnings(), vec!["W0007"]);
+}
+
+/// The expansion is upinit's, which refuses `${` nested past 64 levels
+/// (Upstart itself has no limit): a default 64 deep expands, 65 deep is a
+/// `start on` value that never matches.
+#[test]
+fn start_on_references_nested_past_the_runtime_limit_warn() {
+    let nested = |n: usize| format!("start on foo A={}x{}\n", "${B:-".repeat(n), "}".repeat(n));
+    assert!(lower_text(&nested(64)).warnings().is_empty());
+    let l = lower_text(&nested(65));
+    assert_eq!(l.warnings(), vec!["W0007"]);
+    let d = l.find(Code::VariableInStartOn);
+    assert!(
+        d.primary.message.contains("nested more than 64 deep"),
+        "{}",
+        d.primary.message
+    );
+    assert_eq!(d.primary.span.start, 15 + 64 * 5);
 }
 
 #[test]

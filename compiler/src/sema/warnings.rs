@@ -11,12 +11,12 @@
 //! the missing stanza may be the broken one.
 
 use crate::diag::{Code, Diagnostic};
-use crate::source::FileId;
-use crate::syntax::ast::{Binary, Expr};
+use crate::shell::forks;
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{ArgKind, Binary, EventArg, Expr};
+use upc_bundle::expand::{expand_with, ExpandError, Reason};
 
-use super::expand::{expand_empty, ExpandError};
 use super::ir::{Expect, JobClass, Origin, ProcessBody};
-use super::shell;
 
 /// What the class-level checks need to know beyond the class itself.
 #[derive(Debug, Clone)]
@@ -114,14 +114,20 @@ fn precedence_warning(parent: &Binary, inner: &Binary, file: FileId) -> Diagnost
 
 /// W0007: `start on` values are expanded against an empty environment, so a
 /// reference without a default never resolves and the match never succeeds.
+/// The expansion is the runtime's own ([`upc_bundle::expand`]), so what is
+/// reported here is exactly what upinit will fail to expand.
 fn variables_in_start_on(expr: &Expr, file: FileId, out: &mut Vec<Diagnostic>) {
     for m in expr.matches() {
         for arg in &m.args {
-            let Err(e) = expand_empty(&arg.value) else {
+            if !arg.value.contains('$') {
+                continue;
+            }
+            let Err(e) = expand_with(&arg.value, |_| None::<&str>) else {
                 continue;
             };
-            let (message, label, help) = match e {
-                ExpandError::UnknownParameter(name) => (
+            let span = reference_span(arg, &e);
+            let (message, label, help) = match e.reason {
+                Reason::UnknownParameter(name) => (
                     format!("`${name}` in `start on` never matches"),
                     "no variable is set when `start on` is matched".to_string(),
                     format!(
@@ -136,7 +142,7 @@ fn variables_in_start_on(expr: &Expr, file: FileId, out: &mut Vec<Diagnostic>) {
                 ),
             };
             out.push(
-                Diagnostic::new(Code::VariableInStartOn, file, arg.span, message)
+                Diagnostic::new(Code::VariableInStartOn, file, span, message)
                     .with_label(label)
                     .with_note(format!(
                         "Upstart expands `start on` values in an empty environment before matching \
@@ -149,14 +155,41 @@ fn variables_in_start_on(expr: &Expr, file: FileId, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn describe(e: &ExpandError) -> String {
-    match e {
-        ExpandError::UnknownParameter(name) => format!("`{name}` is not set"),
-        ExpandError::IllegalParameter(name) => format!("`{name}` is not a variable name"),
-        ExpandError::ExpectedOperator => {
+fn describe(reason: &Reason) -> String {
+    match reason {
+        Reason::UnknownParameter(name) => format!("`{name}` is not set"),
+        Reason::IllegalParameter(name) => format!("`{name}` is not a variable name"),
+        Reason::ExpectedOperator => {
             "expected `}`, `-`, `+`, `:-` or `:+` after the name".to_string()
         }
-        ExpandError::MismatchedBraces => "`${` is never closed".to_string(),
+        Reason::MismatchedBraces => "`${` is never closed".to_string(),
+        Reason::TooDeep => format!(
+            "`${{` is nested more than {} deep, which upinit refuses to expand",
+            upc_bundle::limits::MAX_EXPANSION_DEPTH
+        ),
+    }
+}
+
+/// Where in the source the failing reference is: the `$NAME` itself, or
+/// from its `${` to the end of the argument, when the argument is written
+/// verbatim (no quotes or escapes, so value offsets are source offsets);
+/// otherwise the whole argument.
+fn reference_span(arg: &EventArg, e: &ExpandError) -> Span {
+    let key = match &arg.kind {
+        ArgKind::Positional => 0,
+        ArgKind::Equals(k) => k.len() + 1,
+        ArgKind::NotEquals(k) => k.len() + 2,
+    };
+    let (start, end) = (arg.span.start as usize, arg.span.end as usize);
+    if end - start != key + arg.value.len() {
+        return arg.span;
+    }
+    let at = start + key + e.at;
+    match &e.reason {
+        Reason::UnknownParameter(name) if arg.value.get(e.at + 1..e.at + 2) != Some("{") => {
+            Span::new(at, at + 1 + name.len())
+        }
+        _ => Span::new(at, end),
     }
 }
 
@@ -255,7 +288,7 @@ fn expect_wait(expect: Expect) -> &'static str {
 /// which must not be flagged); an `exec` line goes through
 /// `/bin/sh -e -c "exec CMD"` when it has shell characters, which is
 /// harmless (the shell replaces itself) unless the line makes the shell fork
-/// first. See `shell` for what counts as a fork.
+/// first. See `crate::shell::forks` for what counts as a fork.
 fn expect_with_shell(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>) {
     if !matches!(class.expect, Expect::Fork | Expect::Daemon) {
         return;
@@ -269,14 +302,14 @@ fn expect_with_shell(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>)
         "daemon"
     };
     let (message, label) = match &main.body {
-        ProcessBody::Script(text) => match shell::script_forks(text) {
+        ProcessBody::Script(text) => match forks::script_forks(text) {
             Some(what) => (
                 format!("`expect {mode}` with a script that forks before the daemon starts"),
                 format!("the shell running this script forks for {what}"),
             ),
             None => return,
         },
-        ProcessBody::Exec(cmd) => match shell::exec_forks(cmd) {
+        ProcessBody::Exec(cmd) => match forks::exec_forks(cmd) {
             Some(what) => (
                 format!("`expect {mode}` with a command line that makes the shell fork"),
                 format!("this runs through `/bin/sh`, which forks for {what}"),

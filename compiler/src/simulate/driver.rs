@@ -27,6 +27,7 @@
 
 use std::collections::BTreeMap;
 
+use upc_bundle::signals::{SIGKILL, SIGTERM};
 use upc_bundle::Expect;
 use upc_machine::{
     Action, Config, ExitStatus, Machine, Millis, ProcessKind, Reply, RequestId, Spawn, Spawner,
@@ -56,8 +57,6 @@ const EFFECT_GAP_MS: Millis = 1;
 /// between an `expect stop` process's spawn and its SIGSTOP.
 const FORK_MS: Millis = 1;
 
-const SIGKILL: i32 = 9;
-const SIGTERM: i32 = 15;
 /// Signals whose default action does not end a process, and HUP, which a
 /// simulated daemon takes as "reload".
 const HARMLESS: [&str; 9] = [

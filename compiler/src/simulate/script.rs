@@ -12,13 +12,15 @@
 //! scan. Everything else (assignments, `echo`, `mount`, ...) takes no
 //! simulated time.
 //!
-//! This reads the shell the way `upstart-job`-style scripts are written; it
-//! is not a shell parser and never claims to be one. It must never panic,
+//! The words and operators come from [`crate::shell`]'s lexer, the one the
+//! checks read scripts with; this module only decides what they do. It is
+//! not a shell interpreter and never claims to be one. It must never panic,
 //! whatever the text.
 
 use upc_machine::Millis;
 
 use super::model::{Step, Verb, Whom};
+use crate::shell::{self, Part, RefOp, Token};
 
 /// One word after quote removal and expansion; `opaque` when part of it
 /// cannot be known without running the script.
@@ -171,25 +173,24 @@ fn sleep_ms(arg: &str) -> Option<Millis> {
     (ms.is_finite() && (0.0..1e15).contains(&ms)).then_some(ms as Millis)
 }
 
-/// The text as simple commands (lists of words), separators removed.
+/// The text as simple commands (lists of words), separators removed;
+/// what runs inside a command substitution is not the script's own.
 fn commands(text: &str, env: &[String]) -> Vec<Vec<Word>> {
-    let mut lexer = Lexer {
-        chars: text.chars().collect(),
-        i: 0,
-        env,
-        heredocs: Vec::new(),
-        delimiter_next: None,
-    };
     let mut out = Vec::new();
     let mut current = Vec::new();
-    while let Some(token) = lexer.next_token() {
+    let mut depth = 0usize;
+    for token in shell::tokens(text) {
         match token {
-            Token::Word(w) => current.push(w),
-            Token::Separator => {
+            Token::Open(..) => depth += 1,
+            Token::Close(_) => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            Token::Word(w) => current.push(expand(&w, env)),
+            Token::Op(..) => {
                 if !current.is_empty() {
                     out.push(std::mem::take(&mut current));
                 }
             }
+            Token::HereDoc { .. } => {}
         }
     }
     if !current.is_empty() {
@@ -198,211 +199,40 @@ fn commands(text: &str, env: &[String]) -> Vec<Vec<Word>> {
     out
 }
 
-enum Token {
-    Word(Word),
-    /// Newline, `;`, `&`, `|` and their doubles.
-    Separator,
-}
-
-struct Lexer<'a> {
-    chars: Vec<char>,
-    i: usize,
-    env: &'a [String],
-    /// Here-document delimiters announced on the current line, and
-    /// whether leading tabs are stripped (`<<-`).
-    heredocs: Vec<(String, bool)>,
-    /// A bare `<<` or `<<-` was read: the next word is a delimiter.
-    delimiter_next: Option<bool>,
-}
-
-impl Lexer<'_> {
-    fn peek(&self) -> Option<char> {
-        self.chars.get(self.i).copied()
-    }
-
-    /// The characters from here on while `keep` holds (none consumed past
-    /// them).
-    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
-        let mut out = String::new();
-        while let Some(c) = self.peek().filter(|&c| keep(c)) {
-            out.push(c);
-            self.i += 1;
-        }
-        out
-    }
-
-    fn next_token(&mut self) -> Option<Token> {
-        loop {
-            let c = self.peek()?;
-            match c {
-                ' ' | '\t' | '\r' => self.i += 1,
-                '\\' if self.chars.get(self.i + 1) == Some(&'\n') => self.i += 2,
-                '#' => {
-                    self.take_while(|c| c != '\n');
-                }
-                '\n' => {
-                    self.i += 1;
-                    self.skip_heredocs();
-                    return Some(Token::Separator);
-                }
-                ';' | '&' | '|' => {
-                    while self.peek().is_some_and(|c| matches!(c, ';' | '&' | '|')) {
-                        self.i += 1;
-                    }
-                    return Some(Token::Separator);
-                }
-                _ => return Some(Token::Word(self.word())),
-            }
-        }
-    }
-
-    /// Skips the bodies of the here-documents announced on the line just
-    /// ended.
-    fn skip_heredocs(&mut self) {
-        for (delimiter, strip_tabs) in std::mem::take(&mut self.heredocs) {
-            while self.i < self.chars.len() {
-                let line = self.take_while(|c| c != '\n');
-                self.i += 1;
-                let line = if strip_tabs {
-                    line.trim_start_matches('\t')
-                } else {
-                    &line
-                };
-                if line == delimiter {
-                    break;
-                }
-            }
-        }
-    }
-
-    fn word(&mut self) -> Word {
-        let mut w = Word {
-            text: String::new(),
-            opaque: false,
-        };
-        let mut double = false;
-        while let Some(c) = self.peek() {
-            if !double && matches!(c, ' ' | '\t' | '\r' | '\n' | ';' | '&' | '|') {
-                break;
-            }
-            self.i += 1;
-            match c {
-                '"' => double = !double,
-                '\'' if !double => {
-                    while let Some(c) = self.peek() {
-                        self.i += 1;
-                        if c == '\'' {
-                            break;
-                        }
-                        w.text.push(c);
-                    }
-                }
-                '\\' => {
-                    if let Some(next) = self.peek() {
-                        self.i += 1;
-                        if next != '\n' {
-                            w.text.push(next);
-                        }
-                    }
-                }
-                '`' => {
-                    w.opaque = true;
-                    self.take_while(|c| c != '`');
-                    self.i += 1;
-                }
-                '$' => self.dollar(&mut w),
-                _ => w.text.push(c),
-            }
-        }
-        if let Some(strip) = self.delimiter_next.take() {
-            self.heredocs.push((w.text.clone(), strip));
-        } else if let Some(rest) = w.text.strip_prefix("<<") {
-            let (strip, delimiter) = match rest.strip_prefix('-') {
-                Some(d) => (true, d),
-                None => (false, rest),
-            };
-            if delimiter.is_empty() {
-                // `<< EOF`: the delimiter is the next word.
-                self.delimiter_next = Some(strip);
-            } else {
-                self.heredocs.push((delimiter.to_owned(), strip));
-            }
-        }
-        w
-    }
-
-    /// `$NAME`, `${NAME}`, `${NAME:-default}`, `$(...)`, `$1`, ...
-    fn dollar(&mut self, w: &mut Word) {
-        match self.peek() {
-            Some('(') => {
-                w.opaque = true;
-                let mut depth = 0usize;
-                while let Some(c) = self.peek() {
-                    self.i += 1;
-                    match c {
-                        '(' => depth += 1,
-                        ')' => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Some('{') => {
-                self.i += 1;
-                let inner = self.take_while(|c| c != '}');
-                self.i += 1;
-                self.braced(&inner, w);
-            }
-            Some(c) if c.is_ascii_alphabetic() || c == '_' => {
-                let name = self.take_while(|c| c.is_ascii_alphanumeric() || c == '_');
-                w.text.push_str(self.lookup(&name).unwrap_or(""));
-            }
-            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(c) => {
-                self.i += 1;
-                w.opaque = true;
-            }
-            _ => w.text.push('$'),
-        }
-    }
-
-    /// The inside of `${...}`: a name, optionally with `-`, `:-`, `=`,
-    /// `:=` and a default; any other operator makes the word opaque.
-    fn braced(&self, inner: &str, w: &mut Word) {
-        let end = inner
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(inner.len());
-        let (name, op) = inner.split_at(end);
-        let value = self.lookup(name);
-        let default = op
-            .strip_prefix(":-")
-            .or_else(|| op.strip_prefix(":="))
-            .map(|d| (d, true))
-            .or_else(|| {
-                op.strip_prefix('-')
-                    .or_else(|| op.strip_prefix('='))
-                    .map(|d| (d, false))
-            });
-        match (op.is_empty(), default) {
-            (true, _) => w.text.push_str(value.unwrap_or("")),
-            (false, Some((d, colon))) => {
-                let unset = value.is_none() || (colon && value == Some(""));
-                w.text.push_str(if unset { d } else { value.unwrap_or("") });
-            }
-            (false, None) => w.opaque = true,
-        }
-    }
-
-    fn lookup(&self, name: &str) -> Option<&str> {
-        self.env.iter().find_map(|e| {
+/// A word with `$NAME`, `${NAME}` and `${NAME:-default}` (`-`, `=`, `:=`
+/// too; the default as written) expanded against `env`, an unset name to
+/// nothing, as the shell does; opaque when it needs a command
+/// substitution, a positional parameter or another operator.
+fn expand(w: &shell::Word, env: &[String]) -> Word {
+    let lookup = |name: &str| {
+        env.iter().find_map(|e| {
             e.split_once('=')
                 .filter(|(k, _)| *k == name)
                 .map(|(_, v)| v)
         })
+    };
+    let mut out = Word {
+        text: String::new(),
+        opaque: false,
+    };
+    for part in &w.parts {
+        match part {
+            Part::Text(t) => out.text.push_str(t),
+            Part::Ref(r) => match &r.op {
+                RefOp::Value => out.text.push_str(lookup(&r.name).unwrap_or("")),
+                RefOp::Default { colon, arg } | RefOp::Assign { colon, arg } => {
+                    let value = lookup(&r.name);
+                    let unset = value.is_none() || (*colon && value == Some(""));
+                    out.text
+                        .push_str(if unset { arg } else { value.unwrap_or("") });
+                    out.opaque |= w.has_substitution();
+                }
+                RefOp::Test | RefOp::Transform | RefOp::Other => out.opaque = true,
+            },
+            Part::Param | Part::Nested(_) => out.opaque = true,
+        }
     }
+    out
 }
 
 #[cfg(test)]

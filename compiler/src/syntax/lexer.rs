@@ -284,13 +284,19 @@ impl Lexer<'_> {
 
     fn line_start(&mut self) -> bool {
         loop {
-            self.scan.skip_blanks();
+            // Blanks, not continuations: a backslash-LF is no whitespace
+            // before a stanza, it is the start of its keyword.
+            self.scan.skip_blank_atoms();
             match self.scan.peek() {
                 None => return true,
                 Some(Atom::Hash) => self.scan.skip_comment(),
                 Some(Atom::Newline) => {
                     self.after_flag = None;
                     self.scan.bump();
+                }
+                Some(Atom::Continuation) => {
+                    self.continuation_starts_stanza();
+                    return false;
                 }
                 Some(_) => break,
             }
@@ -342,6 +348,10 @@ impl Lexer<'_> {
                         if !self.scan.at_line_end() {
                             self.after_flag = Some((word.start, word.end));
                         }
+                        // The whitespace after a keyword, continuations
+                        // included, goes with it: the next word (on this
+                        // line or a continued one) starts a stanza.
+                        self.scan.skip_blanks();
                         State::LineStart
                     }
                     _ if second_keywords(kw).is_empty() => State::Args,
@@ -350,6 +360,45 @@ impl Lexer<'_> {
             }
         }
         false
+    }
+
+    /// A line whose stanza starts with a backslash-LF (`\` alone, or
+    /// before the next line's stanza). Upstart reads the continuation as
+    /// part of the keyword (a space before the next word, or nothing), which
+    /// is then no stanza: "Unknown stanza", on the line the keyword ends on.
+    fn continuation_starts_stanza(&mut self) {
+        let continued = self.scan.offset();
+        while matches!(self.scan.peek(), Some(Atom::Continuation | Atom::Blank)) {
+            self.scan.bump();
+        }
+        let at = self.scan.offset();
+        let (span, label) = match self.scan.word(Mode::Raw, false) {
+            Ok(Some(w)) => (
+                Span::new(w.start, w.end),
+                format!("Upstart reads this as ` {}`, which is no stanza", w.value),
+            ),
+            Ok(None) => (
+                Span::point(at),
+                "Upstart reads an empty stanza name here".to_string(),
+            ),
+            Err((e, at)) => return self.scan_error(e, at),
+        };
+        let d = Diagnostic::new(
+            Code::UnknownStanza,
+            self.file,
+            span,
+            "a stanza cannot start with a line continuation",
+        )
+        .with_label(label)
+        .with_secondary(
+            self.file,
+            Span::new(continued, continued + 1),
+            "this backslash joins the line to the next",
+        )
+        .with_help("remove the backslash; a continuation only joins the arguments of a stanza");
+        self.diagnostics.push(d);
+        self.push(span.start as usize, Tok::Invalid, span.end as usize);
+        self.state = State::Args;
     }
 
     fn second(&mut self, kw: Kw) {
@@ -378,6 +427,12 @@ impl Lexer<'_> {
             Err((e, at)) => return self.scan_error(e, at),
         };
         if kw == Kw::Limit {
+            if word.value.is_empty() {
+                let span = Span::new(word.start, word.end);
+                let d = super::empty_argument(self.file, self.scan.src, span);
+                self.diagnostics.push(d);
+                return self.push(word.start, Tok::Invalid, word.end);
+            }
             // The resource is checked here, before the values, as Upstart
             // does: `limit foo` is an unknown stanza, not a missing value.
             let tok = if crate::sema::ir::Resource::from_name(&word.value).is_some() {

@@ -45,15 +45,17 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let (tokens, mut diagnostics) = lexer::lex(file, text);
     let mut recovered = Vec::new();
     let mut errors = Vec::new();
+    let mut empty = Vec::new();
     let result = grammar::FileParser::new().parse(
         file,
         &mut recovered,
         &mut errors,
+        &mut empty,
         tokens
             .into_iter()
             .map(Ok::<Spanned, std::convert::Infallible>),
     );
-    let stanzas = match result {
+    let mut stanzas = match result {
         Ok(stanzas) => stanzas,
         Err(e) => {
             // The error rule catches everything up to an `eol`, and the
@@ -66,6 +68,17 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Vec::new()
         }
     };
+    // An empty argument is the first error of its stanza (Upstart reads
+    // arguments one by one and stops there): the stanza is broken.
+    for s in &mut stanzas {
+        if empty
+            .iter()
+            .any(|e| s.span.start <= e.start && e.end <= s.span.end)
+        {
+            s.kind = ast::StanzaKind::Error;
+        }
+    }
+    diagnostics.extend(empty.iter().map(|&span| empty_argument(file, text, span)));
     // An error in an action (a positional argument after a named one) is
     // only worth reporting in a stanza that otherwise parsed: inside a
     // stanza the grammar gave up on (typically an unclosed parenthesis that
@@ -87,7 +100,15 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         diagnostics.extend(
             recovered
                 .into_iter()
-                .filter_map(|r| explain(file, text, &tokens, r.error)),
+                .filter_map(|r| explain(file, text, &tokens, r.error))
+                // Upstart stops at an empty argument: what follows it on
+                // its line is never read.
+                .filter(|d| {
+                    let at = d.primary.span.start;
+                    !empty
+                        .iter()
+                        .any(|e| e.start < at && at <= line_end(&tokens, e.start as usize))
+                }),
         );
     }
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
@@ -95,6 +116,29 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         ast: ast::JobFile { stanzas },
         diagnostics,
     }
+}
+
+/// Where the line of the token at `offset` ends (its `Eol` token).
+fn line_end(tokens: &[Spanned], offset: usize) -> u32 {
+    let from = tokens.partition_point(|(s, _, _)| *s < offset);
+    tokens
+        .get(from..)
+        .and_then(|rest| rest.iter().find(|(_, t, _)| *t == Tok::Eol))
+        .map_or(u32::MAX, |(s, _, _)| u32::try_from(*s).unwrap_or(u32::MAX))
+}
+
+/// Upstart's "Expected token" for an argument that quote removal empties.
+pub(crate) fn empty_argument(file: FileId, text: &str, span: Span) -> Diagnostic {
+    let written = text.get(span.range()).unwrap_or("");
+    Diagnostic::new(
+        Code::ExpectedToken,
+        file,
+        span,
+        format!("expected an argument, found `{}`", short(written)),
+    )
+    .with_label("empty once its quotes are removed")
+    .with_note("Upstart refuses an argument that is empty after quote removal")
+    .with_help("write a value, or remove the argument")
 }
 
 /// Turns a grammar error into Upstart's error kind with a helpful message.
@@ -119,7 +163,11 @@ fn explain(
     };
     let expects = |name: &str| expected.iter().any(|e| e.trim_matches('"') == name);
     let span = Span::new(start, end);
-    let found = text.get(start..end).unwrap_or("");
+    // A word as Upstart reads it (a continuation is a space), else as written.
+    let found = match &tok {
+        Tok::Word(value) => value.as_str(),
+        _ => text.get(start..end).unwrap_or(""),
+    };
     let previous = previous_keyword(tokens, start);
     let diag = |code, msg: String| Diagnostic::new(code, file, span, msg);
     let d = match tok {
@@ -181,10 +229,16 @@ fn explain(
             .with_label(format!("expected {what}"));
             if expects("resource") {
                 let names: Vec<&str> = Resource::ALL.iter().map(|r| r.name()).collect();
-                return Some(d.with_help(suggest::help(found, &names)));
+                let d = d.with_help(suggest::help(found, &names));
+                return Some(match suggest::closest(found, names.iter().copied()) {
+                    Some(s) => d.with_fix(span, s),
+                    None => d,
+                });
             }
             match suggest::closest(found, SECOND_LEVEL.iter().copied().filter(|n| expects(n))) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                Some(s) => d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_fix(span, s),
                 None => d,
             }
         }
@@ -221,10 +275,28 @@ fn unknown_stanza(file: FileId, span: Span, found: &str) -> Diagnostic {
     if let Some(hint) = historic(found) {
         return d.with_help(hint);
     }
+    // A real stanza of another Upstart is not a typo of one of ours.
+    if let Some(note) = foreign(found) {
+        return d.with_note(note);
+    }
     match suggest::closest(found, STANZAS.iter().map(|(n, _)| *n)) {
-        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        Some(s) => d
+            .with_help(format!("did you mean `{s}`?"))
+            .with_fix(span, s),
         None => d,
     }
+}
+
+/// Stanzas of other builds of Upstart, which Upstart 1.13 refuses: what
+/// they are, instead of a "did you mean" for a word that is no typo.
+fn foreign(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "import" => {
+            "`import` is a stanza of ChromiumOS's Upstart (it copies variables of the event that \
+             starts the job); it is not an Upstart 1.13 stanza"
+        }
+        _ => return None,
+    })
 }
 
 /// Stanzas of older Upstart versions, with what replaced them.

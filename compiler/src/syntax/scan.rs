@@ -7,10 +7,13 @@
 //! lives here in [`Scanner`], which walks the atoms with an index and can
 //! jump over a script body that must be taken byte for byte.
 //!
-//! Rules (job-language.md 2.3-2.8), in short: blanks are space, TAB and CR;
-//! `#` outside quotes starts a comment, even inside a word; backslash-LF
-//! and an LF inside quotes become exactly one space together with the blanks
-//! around them; `\\` is `\` in argument mode; `\` + blank is that blank as
+//! Rules (job-language.md 2.3-2.8), in short: blanks are space, TAB, CR
+//! and NUL (the C tokenizer finds NUL in every set of delimiters it
+//! searches); `#` outside quotes starts a comment, even inside a word;
+//! backslash-LF and an LF inside quotes become exactly one space together
+//! with the blanks around them (outside quotes, a backslash-LF's space is
+//! only written if more of the word follows: `task\` then an empty line is
+//! `task`); `\\` is `\` in argument mode; `\` + blank is that blank as
 //! part of the word; any other `\X` keeps its backslash; and blanks inside a
 //! word followed by `\X` are mangled the way the original tokenizer mangles
 //! them (reproduced, and reported as a warning by the lexer).
@@ -19,7 +22,7 @@ use logos::Logos;
 
 #[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Atom {
-    #[regex(r"[ \t\r]+")]
+    #[regex(r"[ \t\r\x00]+")]
     Blank,
     #[token("\n")]
     Newline,
@@ -39,7 +42,7 @@ pub enum Atom {
     DoubleQuote,
     #[token("'")]
     SingleQuote,
-    #[regex(r#"[^ \t\r\n\\#()"']+"#)]
+    #[regex(r#"[^ \t\r\x00\n\\#()"']+"#)]
     Plain,
 }
 
@@ -194,6 +197,9 @@ impl<'s> Scanner<'s> {
         // command line) they are kept unless a newline swallows them.
         let mut pending: Option<(usize, usize)> = None;
         let mut mangled = None;
+        // A backslash-LF outside quotes: one space, written only if more of
+        // the word follows (so it never ends a word or a command line).
+        let mut joined = false;
         let mut end = start;
         let mut any = false;
         loop {
@@ -228,9 +234,19 @@ impl<'s> Scanner<'s> {
                 Atom::Continuation => {
                     pending = None;
                     self.pos += 1;
-                    self.skip_blank_atoms();
-                    out.push(' ');
-                    end = e;
+                    // Blanks after it go into its one space, except where
+                    // a blank ends the word (`respawn\` + LF + ` limit`
+                    // is two words).
+                    let delimits = !literal && matches!(delimit, Delimit::Word { .. });
+                    if !delimits {
+                        self.skip_blank_atoms();
+                    }
+                    if literal {
+                        out.push(' ');
+                        end = e;
+                    } else {
+                        joined = true;
+                    }
                     any = true;
                     continue;
                 }
@@ -242,6 +258,7 @@ impl<'s> Scanner<'s> {
                 }
                 Atom::TrailingBackslash => return Err((ScanError::TrailingSlash, e)),
                 Atom::Escape => {
+                    Self::join(&mut joined, &mut out);
                     let x = text.get(1..).unwrap_or("");
                     let ordinary = !matches!(x, "\\" | " " | "\t" | "\r");
                     match pending.take() {
@@ -268,6 +285,7 @@ impl<'s> Scanner<'s> {
                     }
                 }
                 Atom::DoubleQuote | Atom::SingleQuote => {
+                    Self::join(&mut joined, &mut out);
                     self.flush(&mut pending, &mut out);
                     match quote {
                         None => {
@@ -288,6 +306,7 @@ impl<'s> Scanner<'s> {
                     }
                 }
                 Atom::Hash | Atom::LParen | Atom::RParen | Atom::Plain => {
+                    Self::join(&mut joined, &mut out);
                     self.flush(&mut pending, &mut out);
                     out.push_str(text);
                 }
@@ -314,13 +333,21 @@ impl<'s> Scanner<'s> {
         }))
     }
 
+    /// Writes the space of a backslash-LF now that more of the word follows.
+    fn join(joined: &mut bool, out: &mut String) {
+        if std::mem::take(joined) {
+            out.push(' ');
+        }
+    }
+
     fn flush(&self, pending: &mut Option<(usize, usize)>, out: &mut String) {
         if let Some((ps, pe)) = pending.take() {
             out.push_str(self.src.get(ps..pe).unwrap_or(""));
         }
     }
 
-    fn skip_blank_atoms(&mut self) {
+    /// Skips blanks only (a line continuation is not skipped).
+    pub fn skip_blank_atoms(&mut self) {
         while self.peek() == Some(Atom::Blank) {
             self.pos += 1;
         }

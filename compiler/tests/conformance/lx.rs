@@ -777,3 +777,185 @@ fn jl_lexical_extras() {
     );
     s.finish();
 }
+
+/// What a real Upstart 1.13.2 does with hand-written edge cases where upc
+/// once answered otherwise (issue 10, item 8), one class per group.
+#[test]
+fn upstart_1_13_2_edge_cases() {
+    let mut s = Suite::new("Upstart 1.13.2 edge cases", None);
+
+    // An argument that quote removal empties is "Expected token" in every
+    // stanza that reads plain arguments (libnih refuses an empty token).
+    for (id, input, line) in [
+        ("U-EMPTY author", r#"author ""\n"#, 1),
+        ("U-EMPTY version", r"version ''\n", 1),
+        ("U-EMPTY usage", r#"usage """"\n"#, 1),
+        ("U-EMPTY description", r#"description ""\n"#, 1),
+        ("U-EMPTY instance", r#"instance ""\n"#, 1),
+        ("U-EMPTY env", r#"env ""\n"#, 1),
+        ("U-EMPTY chdir", r#"chdir ""\n"#, 1),
+        ("U-EMPTY chroot", r#"chroot ""\n"#, 1),
+        ("U-EMPTY setuid", r#"setuid ""\n"#, 1),
+        ("U-EMPTY setgid", r#"setgid ""\n"#, 1),
+        ("U-EMPTY emits", r#"emits a ""\n"#, 1),
+        ("U-EMPTY export", r#"export A ""\n"#, 1),
+        ("U-EMPTY start on event", r#"start on ""\n"#, 1),
+        ("U-EMPTY start on positional", r#"start on a ""\n"#, 1),
+        ("U-EMPTY stop on positional", r#"stop on (a or b '')\n"#, 1),
+        ("U-EMPTY apparmor switch", r#"apparmor switch ""\n"#, 1),
+        ("U-EMPTY cgroup", r#"cgroup ""\n"#, 1),
+        ("U-EMPTY cgroup name", r#"cgroup cpu ""\n"#, 1),
+        ("U-EMPTY limit resource", r#"limit "" 1 2\n"#, 1),
+        ("U-EMPTY on its line", r#"description "x"\nauthor ""\n"#, 2),
+        (
+            "U-EMPTY before a positional after KEY=",
+            r#"start on a K=v ""\n"#,
+            1,
+        ),
+        ("U-EMPTY before more text", r#"description "" x\n"#, 1),
+    ] {
+        s.rejects_line(id, input, Code::ExpectedToken, line);
+    }
+    s.rejects_line(
+        "U-EMPTY after the last argument is unexpected",
+        r#"description "a" ""\n"#,
+        Code::UnexpectedToken,
+        1,
+    );
+    s.accepts(
+        "U-EMPTY a KEY= with an empty value",
+        r#"start on a KEY=""\n"#,
+        &[("start on", val("a[KEY=]"))],
+    );
+    s.accepts(
+        "U-EMPTY an env value",
+        r#"env A=""\n"#,
+        &[("env", list(&["A="]))],
+    );
+    s.accepts(
+        "U-EMPTY a command of quotes",
+        r#"exec ""\n"#,
+        &[("main", exec(r#""""#))],
+    );
+
+    // A backslash-LF right after a keyword joins the lines; its space is
+    // only written if more of the word follows.
+    s.accepts(
+        "U-CONT task then an empty line",
+        r"task\\n\n",
+        &[("task", "true".into())],
+    );
+    s.accepts(
+        "U-CONT respawn then limit on the next line",
+        r"respawn\\n limit 1 2\n",
+        &[("respawn_limit", num(1)), ("respawn_interval", num(2))],
+    );
+    s.accepts(
+        "U-CONT an argument then an empty line",
+        r"description x\\n\n",
+        &[("description", val("x"))],
+    );
+    s.accepts(
+        "U-CONT a command then an empty line",
+        r"exec foo \\n\n",
+        &[("main", exec("foo"))],
+    );
+    s.rejects_line(
+        "U-CONT the keyword runs on into the next word",
+        r"task\\ndescription x\n",
+        Code::UnknownStanza,
+        1,
+    );
+    s.accepts(
+        "U-CONT after manual, the next line is a stanza",
+        r"manual \\ntask\n",
+        &[("task", "true".into())],
+    );
+
+    // A line that is only a continuation: "Unknown stanza", on the line
+    // the continued keyword ends on.
+    for (id, input, line) in [
+        ("U-LINE a backslash alone", r"\\n", 2),
+        ("U-LINE before a stanza", r#"\\ndescription "x"\n"#, 2),
+        ("U-LINE after blanks", r#"   \\ndescription "x"\n"#, 2),
+        ("U-LINE two in a row", r#"\\n\\ndescription "x"\n"#, 3),
+        (
+            "U-LINE before an empty line",
+            r#"\\n\ndescription "x"\n"#,
+            2,
+        ),
+    ] {
+        s.rejects_line(id, input, Code::UnknownStanza, line);
+    }
+
+    // NUL is whitespace to the tokenizer.
+    s.accepts(
+        "U-NUL before the first stanza",
+        "\0description \"x\"\n",
+        &[("description", val("x"))],
+    );
+    s.accepts(
+        "U-NUL between words",
+        "emits a\0b\n",
+        &[("emits", list(&["a", "b"]))],
+    );
+    s.finish();
+}
+
+/// A stanza of another Upstart (ChromiumOS's `import`) is refused as an
+/// unknown stanza with a note saying whose it is, not as a typo of
+/// `export`.
+#[test]
+fn a_foreign_stanza_is_not_a_typo() {
+    let o = compile("import FOO\n");
+    let d = o.first_error().expect("import is refused");
+    assert_eq!((d.code, o.line(d)), (Code::UnknownStanza, 1));
+    assert!(d.help.is_none(), "{:?}", d.help);
+    assert!(
+        d.notes.iter().any(|n| n.contains("ChromiumOS")),
+        "{:?}",
+        d.notes
+    );
+    // A real typo still gets its suggestion.
+    let o = compile("exprot FOO\n");
+    let d = o.first_error().expect("exprot is refused");
+    assert_eq!(d.help.as_deref(), Some("did you mean `export`?"));
+}
+
+/// Messages quote the input, but never its control characters raw: a
+/// newline would split a `--format short` line, an escape sequence would
+/// drive the terminal. They are written as escapes.
+#[test]
+fn diagnostic_texts_never_contain_control_characters() {
+    let inputs = [
+        "task\\\n\n\u{1}x\n",
+        "foo\u{1b}[31mbar\n",
+        "description \"a\" \"b\u{7}\"\n",
+        "nice \"1\u{b}\"\n",
+        "console \"x\u{c}y\"\n",
+        "kill signal \"TE\u{0}RM\"\n",
+        "start on e X=${\u{1}}\n",
+        "\u{7f}\n",
+    ];
+    for input in inputs {
+        let o = compile(input);
+        assert!(!o.diags.is_empty(), "{input:?} gives no diagnostic");
+        for d in &o.diags {
+            let texts = std::iter::once(&d.message)
+                .chain(std::iter::once(&d.primary.message))
+                .chain(d.secondary.iter().map(|l| &l.message))
+                .chain(d.help.iter())
+                .chain(d.notes.iter());
+            for t in texts {
+                assert!(
+                    !t.chars().any(char::is_control),
+                    "{input:?}: {} {t:?}",
+                    d.code.as_str()
+                );
+            }
+        }
+    }
+    let o = compile("foo\u{1b}bar\n");
+    let d = o.first_error().expect("refused");
+    assert!(d.message.contains("foo\\u{1b}bar"), "{}", d.message);
+}

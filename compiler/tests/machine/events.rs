@@ -5,7 +5,7 @@ use upc_machine::*;
 
 use crate::rig::*;
 
-fn live(r: &Rig) -> Vec<String> {
+fn live(r: &Driver) -> Vec<String> {
     r.m.live_events()
         .into_iter()
         .map(|(_, name, blockers)| format!("{name}:{blockers}"))
@@ -16,7 +16,7 @@ fn live(r: &Rig) -> Vec<String> {
 fn an_event_nobody_waits_for_is_handled_and_finished_at_once() {
     let mut r = rig(&[("J", "start on other\n")]);
     r.emit("frodo", &[]);
-    assert_eq!(r.take(), ["event frodo", "finished frodo"]);
+    assert_eq!(r.take_lines(), ["event frodo", "finished frodo"]);
     assert!(live(&r).is_empty());
 }
 
@@ -49,7 +49,7 @@ fn the_tree_is_reset_after_a_start_so_a_pair_while_running_is_released() {
     assert_eq!(live(&r), ["a:1"]);
     r.emit("b", &["Y=2"]);
     assert!(live(&r).is_empty(), "goal already start: nothing held");
-    assert_eq!(r.m.spawner.spawned.len(), 1);
+    assert_eq!(r.m.spawner.spawns.len(), 1);
 }
 
 #[test]
@@ -57,9 +57,9 @@ fn or_and_have_equal_precedence_left_to_right() {
     // `a or b and c` is `(a or b) and c`.
     let mut r = rig(&[("J", "start on a or b and c\ntask\nexec /bin/j\n")]);
     r.emit("a", &[]);
-    assert_eq!(r.m.spawner.spawned.len(), 0, "a alone starts nothing");
+    assert_eq!(r.m.spawner.spawns.len(), 0, "a alone starts nothing");
     r.emit("c", &[]);
-    assert_eq!(r.m.spawner.spawned.len(), 1);
+    assert_eq!(r.m.spawner.spawns.len(), 1);
     assert!(r.env_of(1).contains(&"UPSTART_EVENTS=a c".to_string()));
 }
 
@@ -81,7 +81,7 @@ fn only_the_true_part_of_the_tree_contributes_its_environment() {
 fn one_event_may_satisfy_several_matches() {
     let mut r = rig(&[("J", "start on foo and foo\ntask\nexec /bin/j\n")]);
     r.emit("foo", &[]);
-    assert_eq!(r.m.spawner.spawned.len(), 1);
+    assert_eq!(r.m.spawner.spawns.len(), 1);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn a_value_must_match_whole_not_as_a_prefix() {
         ("foo", "start on go\n"),
     ]);
     r.emit("go", &[]);
-    assert!(r.m.spawner.spawned.is_empty());
+    assert!(r.m.spawner.spawns.is_empty());
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn stop_on_is_checked_before_start_on_so_one_event_restarts_a_job() {
     let mut r = rig(&[("J", "start on flip\nstop on flip\nexec /bin/j\n")]);
     r.emit("flip", &[]);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     r.emit("flip", &[]);
     assert_eq!(r.status("J", ""), "start/killed");
     r.killed(1, 15);
@@ -161,7 +161,7 @@ fn a_failed_event_emits_its_failed_event_once() {
         wait: true,
     });
     r.exit(1, 1);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         lines.contains(&"event go/failed K=v".to_string()),
         "{lines:#?}"
@@ -169,7 +169,7 @@ fn a_failed_event_emits_its_failed_event_once() {
     assert_eq!(r.reply_text(req).unwrap(), "error: Event failed");
     // go/failed starts J again; its failure does not chain further.
     r.exit(2, 1);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         lines.contains(&"finished go/failed (failed)".to_string()),
         "{lines:#?}"
@@ -215,7 +215,7 @@ fn an_instance_name_that_cannot_be_expanded_abandons_the_event() {
         ("B", "start on go\n"),
     ]);
     r.emit("go", &[]);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.contains(&"log A: Failed to obtain A instance: Unknown parameter: TIPPLE".into()));
     assert_eq!(
         r.status("B", ""),
@@ -255,7 +255,7 @@ fn events_handled_in_fifo_order_across_jobs_reacting_to_one_event() {
         ("b", "start on startup\ntask\nexec /bin/b\n"),
     ]);
     r.emit("startup", &[]);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -283,7 +283,7 @@ fn a_class_order_decides_which_job_reacts_first() {
         config,
     );
     r.emit("startup", &[]);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert_eq!(
         &lines[1..3],
         ["b goal stop -> start", "b waiting -> starting"]
@@ -323,12 +323,12 @@ fn a_job_set_that_feeds_itself_events_is_cut_into_bounded_steps() {
     );
     r.emit("go", &[]);
     assert!(r
-        .take()
+        .take_lines()
         .iter()
         .any(|l| l.starts_with("log event loop did not settle")));
     assert_eq!(r.m.poll_timeout(), Some(r.now), "the rest is due at once");
     r.handle(Stimulus::Timeout);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.iter().filter(|l| l.starts_with("event ")).count() <= 100);
     assert!(
         lines.iter().any(|l| l.starts_with("flip ")),

@@ -9,7 +9,7 @@ use crate::rig::*;
 fn a_job_without_processes_runs_straight_through_to_running() {
     let mut r = rig(&[("J", "start on go\n")]);
     r.emit("go", &[]);
-    let lines = r.take();
+    let lines = r.take_lines();
     let mut want = vec![
         "event go".to_string(),
         "J goal stop -> start".into(),
@@ -33,9 +33,9 @@ fn a_job_without_processes_runs_straight_through_to_running() {
 fn stopping_a_running_job_without_main_goes_straight_to_stopping() {
     let mut r = rig(&[("J", "start on go\n")]);
     r.emit("go", &[]);
-    r.take();
+    r.take_lines();
     r.stop("J", &[], false);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert_eq!(
         &lines[..2],
         ["J goal start -> stop", "J running -> stopping"]
@@ -52,9 +52,9 @@ fn starting_a_stopping_job_lets_it_stop_then_restarts_from_post_stop() {
     assert_eq!(r.status("J", ""), "stop/killed");
     r.start("J", &[], false);
     assert_eq!(r.status("J", ""), "start/killed", "only the goal changes");
-    r.take();
+    r.take_lines();
     r.killed(1, 15);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(in_order(
         &lines,
         &[
@@ -103,7 +103,7 @@ fn job_events_carry_job_instance_and_exports_in_export_order() {
         "instance $N\nenv COLOUR=red\nexport SIZE\nexport COLOUR\nexport MISSING\nexec /bin/b\n",
     )]);
     r.start("J", &["N=one", "SIZE=big"], false);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         lines.contains(&"event starting JOB=J INSTANCE=one SIZE=big COLOUR=red".to_string()),
         "{lines:#?}"
@@ -115,9 +115,9 @@ fn exports_never_override_the_job_event_variables() {
     let mut r = rig(&[("J", "export JOB\nexport RESULT\nexec /bin/b\n")]);
     r.start("J", &["JOB=fake", "RESULT=fake"], false);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     r.stop("J", &[], false);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         lines.contains(&"event stopping JOB=J INSTANCE= RESULT=ok".to_string()),
         "{lines:#?}"
@@ -129,9 +129,9 @@ fn a_main_process_killed_by_a_signal_reports_its_name() {
     let mut r = rig(&[("J", "exec /bin/b\n")]);
     r.start("J", &[], false);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     r.killed(1, 11);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.contains(
         &"event stopping JOB=J INSTANCE= RESULT=failed PROCESS=main EXIT_SIGNAL=SEGV".to_string()
     ));
@@ -142,9 +142,9 @@ fn an_unnamed_signal_is_reported_by_number() {
     let mut r = rig(&[("J", "exec /bin/b\n")]);
     r.start("J", &[], false);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     r.killed(1, 47);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.contains(
         &"event stopping JOB=J INSTANCE= RESULT=failed PROCESS=main EXIT_SIGNAL=47".to_string()
     ));
@@ -154,12 +154,12 @@ fn an_unnamed_signal_is_reported_by_number() {
 fn a_spawn_failure_carries_only_the_process_name() {
     let mut r = rig(&[("J", "exec /bin/missing\n")]);
     let req = r.start("J", &[], true);
-    r.take();
+    r.take_lines();
     r.handle(Stimulus::SpawnFailed {
         pid: 1,
         reason: "unable to execute: No such file or directory".into(),
     });
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -182,9 +182,9 @@ fn the_first_failure_of_a_run_wins() {
     r.start("J", &[], false);
     r.confirm(1);
     r.exit(1, 3);
-    r.take();
+    r.take_lines();
     r.exit(2, 1);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.contains(
         &"event stopped JOB=J INSTANCE= RESULT=failed PROCESS=main EXIT_STATUS=3".to_string()
     ));
@@ -198,9 +198,9 @@ fn a_failing_post_stop_fails_the_run_and_cancels_a_restart() {
     r.stop("J", &[], false);
     r.start("J", &[], false);
     r.killed(1, 15);
-    r.take();
+    r.take_lines();
     r.exit(2, 1);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -222,13 +222,13 @@ fn the_failure_record_is_cleared_when_the_job_starts_again() {
     r.stop("J", &[], false);
     r.killed(1, 15);
     r.exit(2, 1);
-    r.take();
+    r.take_lines();
     r.start("J", &[], false);
     r.confirm(3);
     r.stop("J", &[], false);
     r.killed(3, 15);
     r.exit(4, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.contains(&"event stopped JOB=J INSTANCE= RESULT=ok".to_string()));
 }
 

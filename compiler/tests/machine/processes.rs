@@ -7,13 +7,13 @@ use crate::rig::*;
 
 /// Starts `J` (main process pid 1), lets it exit with `status`, and returns
 /// the lines of what followed.
-fn main_exit(job: &str, status: ExitStatus) -> (Rig, Vec<String>) {
+fn main_exit(job: &str, status: ExitStatus) -> (Driver, Vec<String>) {
     let mut r = rig(&[("J", job)]);
     r.start("J", &[], false);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     r.handle(Stimulus::Exited { pid: 1, status });
-    let lines = r.take();
+    let lines = r.take_lines();
     (r, lines)
 }
 
@@ -108,9 +108,9 @@ fn respawn_limit_allows_limit_respawns_inside_the_window() {
         assert_eq!(r.status("J", ""), "start/spawned", "respawn {pid}");
     }
     r.confirm(4);
-    r.take();
+    r.take_lines();
     r.exit(4, 1);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         lines.contains(&"event stopped JOB=J INSTANCE= RESULT=failed PROCESS=respawn".to_string())
     );
@@ -157,9 +157,9 @@ fn a_respawning_main_that_dies_during_post_start_sets_goal_respawn() {
     r.confirm(1);
     r.exit(1, 1);
     assert_eq!(r.status("J", ""), "respawn/post-start");
-    r.take();
+    r.take_lines();
     r.exit(2, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -187,9 +187,9 @@ fn main_dying_while_stopping_is_not_a_failure() {
     assert_eq!(r.status("J", ""), "stop/stopping");
     let h = r.pid_of("H", ProcessKind::Main);
     r.confirm(h);
-    r.take();
+    r.take_lines();
     r.exit(h, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -240,9 +240,9 @@ fn spawn_failures_of_post_start_and_pre_stop_are_ignored() {
 fn a_pre_start_killed_by_a_signal_fails_with_the_signal() {
     let mut r = rig(&[("J", "pre-start exec /bin/a\nexec /bin/b\n")]);
     r.start("J", &[], false);
-    r.take();
+    r.take_lines();
     r.killed(1, 15);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.contains(
         &"event stopping JOB=J INSTANCE= RESULT=failed PROCESS=pre-start EXIT_SIGNAL=TERM"
             .to_string()
@@ -312,9 +312,9 @@ fn expect_daemon_follows_two_forks_and_execs_before_a_fork_are_helpers() {
 fn a_traced_main_that_exits_before_forking_is_a_main_exit() {
     let mut r = rig(&[("J", "expect daemon\nexec /bin/b\n")]);
     r.start("J", &[], false);
-    r.take();
+    r.take_lines();
     r.exit(1, 1);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(lines.contains(
         &"event stopped JOB=J INSTANCE= RESULT=failed PROCESS=main EXIT_STATUS=1".to_string()
     ));

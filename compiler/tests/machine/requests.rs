@@ -5,7 +5,7 @@ use upc_machine::*;
 
 use crate::rig::*;
 
-fn status(r: &mut Rig, job: &str, env: &[&str]) -> String {
+fn status(r: &mut Driver, job: &str, env: &[&str]) -> String {
     let id = r.request(Request::Status {
         job: job.into(),
         env: env.iter().map(|s| s.to_string()).collect(),
@@ -216,7 +216,7 @@ fn a_reload_keeps_the_old_class_for_running_instances_until_they_stop() {
     let mut r = rig(&[("J", "exec /bin/old\n")]);
     r.start("J", &[], false);
     r.confirm(1);
-    r.m.reload(r.now, bundle(&[("J", "exec /bin/new\n")]));
+    r.reload_bundle(bundle(&[("J", "exec /bin/new\n")]));
     r.request(Request::Restart {
         target: Target::Job("J".into()),
         env: vec![],
@@ -259,11 +259,44 @@ fn a_reload_transfers_partial_matches_to_the_new_class() {
 }
 
 #[test]
+fn a_class_that_takes_over_after_a_reload_keeps_its_place_in_the_order() {
+    let jobs = |a: &'static str| [("a", a), ("b", "start on go\n"), ("c", "start on go\n")];
+    let config = Config {
+        class_order: vec!["c".into()],
+        ..Config::default()
+    };
+    let mut r = rig_with(&jobs("start on go\nexec /bin/old\n"), config);
+    r.start("a", &[], false);
+    r.confirm(1);
+    r.reload_bundle(bundle(&jobs("start on go\nexec /bin/new\n")));
+    // a's last instance stops: the new a takes over, alone (the others
+    // were replaced at the reload), between c and b.
+    r.stop("a", &[], false);
+    r.killed(1, 15);
+    r.take_lines();
+    r.emit("go", &[]);
+    let goals: Vec<String> = r
+        .take_lines()
+        .into_iter()
+        .filter(|l| l.ends_with("goal stop -> start"))
+        .collect();
+    assert_eq!(
+        goals,
+        [
+            "c goal stop -> start",
+            "a goal stop -> start",
+            "b goal stop -> start"
+        ]
+    );
+    assert_eq!(r.spawn(r.pid_of("a", ProcessKind::Main)).text, "/bin/new");
+}
+
+#[test]
 fn a_deleted_job_stays_until_its_last_instance_stops() {
     let mut r = rig(&[("J", "exec /bin/b\n"), ("K", "exec /bin/k\n")]);
     r.start("J", &[], false);
     r.confirm(1);
-    r.m.reload(r.now, bundle(&[("K", "exec /bin/k\n")]));
+    r.reload_bundle(bundle(&[("K", "exec /bin/k\n")]));
     let names: Vec<&str> = r.m.class_names().collect();
     assert_eq!(names, ["J", "K"]);
     r.stop("J", &[], false);

@@ -10,7 +10,7 @@ const J_SERVICE: &str = "pre-start exec /bin/a\nexec /bin/b\npost-start exec /bi
 fn t1_start_of_a_service_walks_every_state_and_returns_when_running() {
     let mut r = rig(&[("J", J_SERVICE)]);
     let req = r.start("J", &[], true);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert_eq!(
         lines,
         [
@@ -28,7 +28,7 @@ fn t1_start_of_a_service_walks_every_state_and_returns_when_running() {
     assert_eq!(r.reply(req), None, "start waits");
     r.exit(1, 0);
     assert_eq!(
-        r.take(),
+        r.take_lines(),
         [
             "J pre-start (1) exit 0",
             "J pre-start -> spawning",
@@ -38,7 +38,7 @@ fn t1_start_of_a_service_walks_every_state_and_returns_when_running() {
     );
     r.confirm(2);
     assert_eq!(
-        r.take(),
+        r.take_lines(),
         [
             "J spawned -> post-starting",
             "J post-start (3)",
@@ -48,7 +48,7 @@ fn t1_start_of_a_service_walks_every_state_and_returns_when_running() {
     assert_eq!(r.reply(req), None);
     r.exit(3, 0);
     assert_eq!(
-        r.take(),
+        r.take_lines(),
         [
             "J post-start (3) exit 0",
             "J post-start -> running",
@@ -66,9 +66,9 @@ fn t2_start_of_a_task_returns_when_it_has_stopped() {
     r.confirm(1);
     assert_eq!(r.status("J", ""), "start/running");
     assert_eq!(r.reply(req), None, "a task's start waits for the end");
-    r.take();
+    r.take_lines();
     r.exit(1, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -96,10 +96,10 @@ fn t3_stop_runs_pre_stop_with_the_stop_env_then_kills_and_runs_post_stop() {
     )]);
     r.start("J", &[], false);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     let req = r.stop("J", &["WHY=admin"], true);
     assert_eq!(
-        r.take(),
+        r.take_lines(),
         [
             "J goal start -> stop",
             "J running -> pre-stopping",
@@ -109,7 +109,7 @@ fn t3_stop_runs_pre_stop_with_the_stop_env_then_kills_and_runs_post_stop() {
     );
     assert!(r.env_of(2).contains(&"WHY=admin".to_string()));
     r.exit(2, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert_eq!(
         lines,
         [
@@ -127,7 +127,7 @@ fn t3_stop_runs_pre_stop_with_the_stop_env_then_kills_and_runs_post_stop() {
     r.advance(1);
     assert_eq!(r.signals(), [(1, 15), (1, 9)]);
     r.killed(1, 9);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -143,7 +143,7 @@ fn t3_stop_runs_pre_stop_with_the_stop_env_then_kills_and_runs_post_stop() {
     assert!(r.env_of(3).contains(&"WHY=admin".to_string()));
     r.exit(3, 0);
     assert_eq!(
-        r.take(),
+        r.take_lines(),
         [
             "J post-stop (3) exit 0",
             "J post-stop -> waiting",
@@ -161,7 +161,7 @@ fn t4_a_stop_during_pre_start_releases_the_start_and_skips_main() {
         "pre-start exec /bin/a\nexec /bin/b\npost-stop exec /bin/c\n",
     )]);
     let start = r.start("J", &[], true);
-    r.take();
+    r.take_lines();
     // pre-start runs `stop` (instance level: no wait).
     let stop = r.request(Request::Stop {
         target: Target::Instance {
@@ -171,11 +171,11 @@ fn t4_a_stop_during_pre_start_releases_the_start_and_skips_main() {
         env: vec![],
         wait: false,
     });
-    assert_eq!(r.take(), ["J goal start -> stop"]);
+    assert_eq!(r.take_lines(), ["J goal start -> stop"]);
     assert_eq!(r.reply_text(start).unwrap(), "J stop/pre-start, process 1");
     assert_eq!(r.reply_text(stop).unwrap(), "J stop/pre-start, process 1");
     r.exit(1, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -198,7 +198,7 @@ fn t5_pre_stop_cancels_the_stop_with_start_and_no_started_event() {
     r.start("J", &[], false);
     r.confirm(1);
     let stop = r.stop("J", &[], true);
-    r.take();
+    r.take_lines();
     // pre-stop runs `start`.
     let start = r.request(Request::Start {
         target: Target::Instance {
@@ -214,7 +214,7 @@ fn t5_pre_stop_cancels_the_stop_with_start_and_no_started_event() {
     );
     r.exit(2, 0);
     assert_eq!(
-        r.take(),
+        r.take_lines(),
         [
             "J goal stop -> start",
             "J pre-stop (2) exit 0",
@@ -228,9 +228,9 @@ fn t5_pre_stop_cancels_the_stop_with_start_and_no_started_event() {
 fn t6_a_failing_pre_start_fails_the_start_and_its_event() {
     let mut r = rig(&[("J", "start on go\npre-start exec /bin/a\nexec /bin/b\n")]);
     r.emit("go", &[]);
-    r.take();
+    r.take_lines();
     r.exit(1, 1);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert_eq!(
         lines,
         [
@@ -268,9 +268,9 @@ fn t7_respawn_restarts_without_stopped_until_the_limit() {
     let mut r = rig(&[("J", "respawn\nrespawn limit 2 5\nexec /bin/b\n")]);
     r.start("J", &[], false);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     r.exit(1, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -288,9 +288,9 @@ fn t7_respawn_restarts_without_stopped_until_the_limit() {
     r.confirm(2);
     r.exit(2, 0);
     r.confirm(3);
-    r.take();
+    r.take_lines();
     r.exit(3, 0);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -321,13 +321,13 @@ fn t8_stop_while_blocked_in_starting_runs_post_stop_but_not_pre_start() {
     r.start("J", &[], false);
     assert_eq!(r.status("J", ""), "start/starting");
     let k_pre = r.pid_of("K", ProcessKind::PreStart);
-    r.take();
+    r.take_lines();
     r.stop("J", &[], false);
     assert_eq!(r.status("J", ""), "stop/starting");
     r.exit(k_pre, 0);
     let k_main = r.pid_of("K", ProcessKind::Main);
     r.confirm(k_main);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -350,14 +350,14 @@ fn t9_restart_goes_through_post_stop_to_starting_without_stopped() {
     let mut r = rig(&[("J", "env FOO=stanza\nexec /bin/b\n")]);
     r.start("J", &["FOO=first"], false);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     let req = r.request(Request::Restart {
         target: Target::Job("J".into()),
         env: vec!["BAR=new".into()],
         wait: true,
     });
     r.killed(1, 15);
-    let lines = r.take();
+    let lines = r.take_lines();
     assert!(
         in_order(
             &lines,
@@ -394,9 +394,12 @@ fn t9_restart_of_a_job_with_pre_stop_only_runs_pre_stop() {
         env: vec![],
         wait: true,
     });
-    r.take();
+    r.take_lines();
     r.exit(2, 0);
-    assert_eq!(r.take(), ["J pre-stop (2) exit 0", "J pre-stop -> running"]);
+    assert_eq!(
+        r.take_lines(),
+        ["J pre-stop (2) exit 0", "J pre-stop -> running"]
+    );
     assert_eq!(r.reply_text(req).unwrap(), "J start/running, process 1");
 }
 
@@ -405,7 +408,7 @@ fn t10_an_event_creates_a_named_instance_and_a_second_one_does_nothing() {
     let mut r = rig(&[("J", "instance $PORT\nstart on port-up\nexec /bin/b\n")]);
     r.emit("port-up", &["PORT=eth0"]);
     r.confirm(1);
-    r.take();
+    r.take_lines();
     let status = r.request(Request::Status {
         job: "J".into(),
         env: vec!["PORT=eth0".into()],
@@ -416,7 +419,7 @@ fn t10_an_event_creates_a_named_instance_and_a_second_one_does_nothing() {
     );
     r.emit("port-up", &["PORT=eth0"]);
     assert_eq!(
-        r.take(),
+        r.take_lines(),
         ["event port-up PORT=eth0", "finished port-up"],
         "the running instance neither changes nor holds the event"
     );
@@ -432,7 +435,7 @@ fn t11_stop_on_with_a_variable_stops_only_the_matching_instance() {
     r.emit("port-up", &["PORT=eth1"]);
     r.confirm(1);
     r.confirm(2);
-    r.take();
+    r.take_lines();
     r.emit("port-down", &["PORT=eth0"]);
     assert_eq!(r.status("J", "eth0"), "stop/killed");
     assert_eq!(r.status("J", "eth1"), "start/running");
@@ -453,7 +456,7 @@ fn t12_a_partial_match_holds_the_emitter_in_starting() {
         ("K", "exec /bin/k\n"),
     ]);
     let req = r.start("K", &[], true);
-    r.take();
+    r.take_lines();
     assert_eq!(r.status("K", ""), "start/starting");
     r.emit("foo", &[]);
     assert_eq!(r.status("K", ""), "start/starting", "K waits for J to run");

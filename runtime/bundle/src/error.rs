@@ -10,12 +10,12 @@ use std::fmt;
 pub struct BundleError {
     /// Offset in the bundle file of the field that failed the check.
     pub offset: usize,
-    pub kind: ErrorKind,
+    pub kind: BundleErrorKind,
 }
 
 /// Every check the reader makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ErrorKind {
+pub enum BundleErrorKind {
     /// The file ends before a field that must be there.
     Truncated { needed: usize, len: usize },
     /// Not a bundle at all.
@@ -124,37 +124,37 @@ pub enum ProgramError {
 }
 
 impl BundleError {
-    pub fn new(offset: usize, kind: ErrorKind) -> BundleError {
+    pub fn new(offset: usize, kind: BundleErrorKind) -> BundleError {
         BundleError { offset, kind }
     }
 
     /// The name of the check that failed (stable, for tests and tools).
     pub fn check(&self) -> &'static str {
         match &self.kind {
-            ErrorKind::Truncated { .. } => "truncated",
-            ErrorKind::BadMagic { .. } => "bad magic",
-            ErrorKind::UnsupportedVersion { .. } => "unsupported format version",
-            ErrorKind::UnknownFlags { .. } => "unknown flags",
-            ErrorKind::LengthMismatch { .. } => "length mismatch",
-            ErrorKind::LimitExceeded { .. } => "limit exceeded",
-            ErrorKind::BadChecksum { .. } => "bad checksum",
-            ErrorKind::BadSectionCount { .. } => "bad section count",
-            ErrorKind::SectionMisplaced { .. } => "misplaced section",
-            ErrorKind::SectionLength { .. } => "bad section length",
-            ErrorKind::SectionOutOfRange { .. } => "section out of range",
-            ErrorKind::NonZeroPadding => "non-zero padding",
-            ErrorKind::InvalidUtf8 { .. } => "invalid UTF-8",
-            ErrorKind::NotCharBoundary { .. } => "string boundary inside a character",
-            ErrorKind::BadCompression { .. } => "bad compressed strings",
-            ErrorKind::OffsetOutOfRange { .. } => "offset out of range",
-            ErrorKind::RangeNotTiling { .. } => "overlapping or gapped range",
-            ErrorKind::IndexOutOfRange { .. } => "index out of range",
-            ErrorKind::MissingReference { .. } => "missing reference",
-            ErrorKind::BadEnum { .. } => "bad enum value",
-            ErrorKind::ValueOutOfRange { .. } => "value out of range",
-            ErrorKind::NotSorted { .. } => "not sorted",
-            ErrorKind::BadProgram { .. } => "malformed bytecode",
-            ErrorKind::EventIndexMismatch { .. } => "event index mismatch",
+            BundleErrorKind::Truncated { .. } => "truncated",
+            BundleErrorKind::BadMagic { .. } => "bad magic",
+            BundleErrorKind::UnsupportedVersion { .. } => "unsupported format version",
+            BundleErrorKind::UnknownFlags { .. } => "unknown flags",
+            BundleErrorKind::LengthMismatch { .. } => "length mismatch",
+            BundleErrorKind::LimitExceeded { .. } => "limit exceeded",
+            BundleErrorKind::BadChecksum { .. } => "bad checksum",
+            BundleErrorKind::BadSectionCount { .. } => "bad section count",
+            BundleErrorKind::SectionMisplaced { .. } => "misplaced section",
+            BundleErrorKind::SectionLength { .. } => "bad section length",
+            BundleErrorKind::SectionOutOfRange { .. } => "section out of range",
+            BundleErrorKind::NonZeroPadding => "non-zero padding",
+            BundleErrorKind::InvalidUtf8 { .. } => "invalid UTF-8",
+            BundleErrorKind::NotCharBoundary { .. } => "string boundary inside a character",
+            BundleErrorKind::BadCompression { .. } => "bad compressed strings",
+            BundleErrorKind::OffsetOutOfRange { .. } => "offset out of range",
+            BundleErrorKind::RangeNotTiling { .. } => "overlapping or gapped range",
+            BundleErrorKind::IndexOutOfRange { .. } => "index out of range",
+            BundleErrorKind::MissingReference { .. } => "missing reference",
+            BundleErrorKind::BadEnum { .. } => "bad enum value",
+            BundleErrorKind::ValueOutOfRange { .. } => "value out of range",
+            BundleErrorKind::NotSorted { .. } => "not sorted",
+            BundleErrorKind::BadProgram { .. } => "malformed bytecode",
+            BundleErrorKind::EventIndexMismatch { .. } => "event index mismatch",
         }
     }
 }
@@ -163,17 +163,17 @@ impl fmt::Display for BundleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "bundle: {} at byte {}: ", self.check(), self.offset)?;
         match &self.kind {
-            ErrorKind::Truncated { needed, len } => write!(
+            BundleErrorKind::Truncated { needed, len } => write!(
                 f,
                 "the bundle is {len} bytes long, this field needs {needed}"
             ),
-            ErrorKind::BadMagic { found } => write!(
+            BundleErrorKind::BadMagic { found } => write!(
                 f,
                 "expected {:?}, found {:?}: not a upc bundle",
                 String::from_utf8_lossy(&crate::MAGIC),
                 String::from_utf8_lossy(found)
             ),
-            ErrorKind::UnsupportedVersion { found } => {
+            BundleErrorKind::UnsupportedVersion { found } => {
                 if *found > crate::FORMAT_VERSION {
                     write!(
                         f,
@@ -190,10 +190,10 @@ impl fmt::Display for BundleError {
                     )
                 }
             }
-            ErrorKind::UnknownFlags { found } => {
+            BundleErrorKind::UnknownFlags { found } => {
                 write!(f, "flags {found:#x} include bits this reader does not know")
             }
-            ErrorKind::LengthMismatch { header, actual } => write!(
+            BundleErrorKind::LengthMismatch { header, actual } => write!(
                 f,
                 "the header says {header} bytes, the file has {actual}{}",
                 if actual < header {
@@ -202,16 +202,16 @@ impl fmt::Display for BundleError {
                     " (trailing bytes?)"
                 }
             ),
-            ErrorKind::LimitExceeded { what, limit, found } => {
+            BundleErrorKind::LimitExceeded { what, limit, found } => {
                 write!(f, "{what} is {found}, the limit is {limit}")
             }
-            ErrorKind::BadChecksum { expected, found } => {
+            BundleErrorKind::BadChecksum { expected, found } => {
                 write!(f, "expected {expected:#018x}, found {found:#018x}")
             }
-            ErrorKind::BadSectionCount { expected, found } => {
+            BundleErrorKind::BadSectionCount { expected, found } => {
                 write!(f, "expected {expected} sections, found {found}")
             }
-            ErrorKind::SectionMisplaced {
+            BundleErrorKind::SectionMisplaced {
                 section,
                 expected,
                 found,
@@ -219,7 +219,7 @@ impl fmt::Display for BundleError {
                 f,
                 "section {section} must start at byte {expected}, found {found}"
             ),
-            ErrorKind::SectionLength {
+            BundleErrorKind::SectionLength {
                 section,
                 length,
                 record,
@@ -227,40 +227,40 @@ impl fmt::Display for BundleError {
                 f,
                 "section {section} is {length} bytes, not a multiple of its {record}-byte records"
             ),
-            ErrorKind::SectionOutOfRange { section, end, len } => write!(
+            BundleErrorKind::SectionOutOfRange { section, end, len } => write!(
                 f,
                 "section {section} ends at byte {end}, past the end of the bundle ({len})"
             ),
-            ErrorKind::NonZeroPadding => write!(f, "a padding or reserved byte is not zero"),
-            ErrorKind::InvalidUtf8 { valid_up_to } => write!(
+            BundleErrorKind::NonZeroPadding => write!(f, "a padding or reserved byte is not zero"),
+            BundleErrorKind::InvalidUtf8 { valid_up_to } => write!(
                 f,
                 "the string data is valid UTF-8 only up to byte {valid_up_to} of it"
             ),
-            ErrorKind::NotCharBoundary { at } => write!(
+            BundleErrorKind::NotCharBoundary { at } => write!(
                 f,
                 "a string ends at byte {at} of the string data, inside a character"
             ),
-            ErrorKind::BadCompression { reason } => write!(f, "{reason}"),
-            ErrorKind::OffsetOutOfRange { what, offset, len } => {
+            BundleErrorKind::BadCompression { reason } => write!(f, "{reason}"),
+            BundleErrorKind::OffsetOutOfRange { what, offset, len } => {
                 write!(f, "{what} {offset} is past the end of its table ({len})")
             }
-            ErrorKind::RangeNotTiling {
+            BundleErrorKind::RangeNotTiling {
                 what,
                 expected,
                 found,
             } => write!(f, "{what} must start at {expected}, found {found}"),
-            ErrorKind::IndexOutOfRange { what, index, count } => {
+            BundleErrorKind::IndexOutOfRange { what, index, count } => {
                 write!(f, "{what} {index} is out of range (there are {count})")
             }
-            ErrorKind::MissingReference { what } => write!(f, "{what} is required"),
-            ErrorKind::BadEnum { what, value } => write!(f, "{what} {value} is not known"),
-            ErrorKind::ValueOutOfRange { what, value } => {
+            BundleErrorKind::MissingReference { what } => write!(f, "{what} is required"),
+            BundleErrorKind::BadEnum { what, value } => write!(f, "{what} {value} is not known"),
+            BundleErrorKind::ValueOutOfRange { what, value } => {
                 write!(f, "{what} {value} is out of range")
             }
-            ErrorKind::NotSorted { what } => {
+            BundleErrorKind::NotSorted { what } => {
                 write!(f, "{what} are not in strictly increasing order")
             }
-            ErrorKind::BadProgram { program, reason } => {
+            BundleErrorKind::BadProgram { program, reason } => {
                 write!(f, "program {program}: ")?;
                 match reason {
                     ProgramError::Empty => write!(f, "no instructions"),
@@ -283,7 +283,7 @@ impl fmt::Display for BundleError {
                     ),
                 }
             }
-            ErrorKind::EventIndexMismatch {
+            BundleErrorKind::EventIndexMismatch {
                 event,
                 expected,
                 found,

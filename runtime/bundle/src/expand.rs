@@ -1,5 +1,8 @@
 //! Upstart's variable expansion (`environ_expand`, runtime-semantics.md
-//! §10) of event-match patterns, for `stop on ... KEY=$VAR`.
+//! §10): of event-match patterns (`stop on ... KEY=$VAR`) and instance
+//! names at run time, and, through [`expand_with`], of the compiler's
+//! checks that predict them (`start on` values expand in an empty
+//! environment, missing variables). There is no second copy.
 //!
 //! `$NAME`, `${}` (a literal `$`), `${NAME}`, `${NAME-x}`, `${NAME:-x}`,
 //! `${NAME+x}`, `${NAME:+x}`; the name part and the argument are expanded
@@ -10,30 +13,46 @@
 //! `${` deeper than [`MAX_EXPANSION_DEPTH`](crate::limits::MAX_EXPANSION_DEPTH)
 //! is an error too, so the recursion is bounded whatever the pattern.
 
+use crate::entry::split_entry;
 use crate::limits::MAX_EXPANSION_DEPTH;
-use crate::program::split_entry;
 
-/// Why an expansion failed; `Display` gives Upstart's message.
+/// Why an expansion failed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExpandError {
-    /// `Unknown parameter: NAME`.
+pub struct ExpandError {
+    /// Byte offset in the text of the `$` that starts the reference that
+    /// failed (the innermost one, for nested references).
+    pub at: usize,
+    pub reason: Reason,
+}
+
+/// What went wrong in an expansion; [`ExpandError`]'s `Display` gives
+/// Upstart's message for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// `Unknown parameter: NAME`: `$NAME` or `${NAME}` with `NAME` unset.
     UnknownParameter(String),
-    /// `Expected operator`.
+    /// `Expected operator`: `${NAME` followed by something other than
+    /// `}`, `-`, `+`, `:-` or `:+`.
     ExpectedOperator,
-    /// `Mismatched braces`.
+    /// `Mismatched braces`: a `${` never closed.
     MismatchedBraces,
-    /// A name part that is not a variable name (`${a b}`), or nesting
-    /// deeper than the limit.
-    IllegalParameter,
+    /// `Illegal parameter`: a name part that does not expand to a variable
+    /// name (`${a b}`); the expanded name part.
+    IllegalParameter(String),
+    /// `${` nested deeper than
+    /// [`MAX_EXPANSION_DEPTH`](crate::limits::MAX_EXPANSION_DEPTH): a limit
+    /// of this runtime (Upstart recurses without one), reported with
+    /// Upstart's `Illegal parameter`.
+    TooDeep,
 }
 
 impl std::fmt::Display for ExpandError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ExpandError::UnknownParameter(name) => write!(f, "Unknown parameter: {name}"),
-            ExpandError::ExpectedOperator => f.write_str("Expected operator"),
-            ExpandError::MismatchedBraces => f.write_str("Mismatched braces"),
-            ExpandError::IllegalParameter => f.write_str("Illegal parameter"),
+        match &self.reason {
+            Reason::UnknownParameter(name) => write!(f, "Unknown parameter: {name}"),
+            Reason::ExpectedOperator => f.write_str("Expected operator"),
+            Reason::MismatchedBraces => f.write_str("Mismatched braces"),
+            Reason::IllegalParameter(_) | Reason::TooDeep => f.write_str("Illegal parameter"),
         }
     }
 }
@@ -48,34 +67,61 @@ pub fn expand<V: AsRef<str>>(text: &str, env: &[V]) -> Option<String> {
 
 /// [`expand`] with the reason for a failure.
 pub fn try_expand<V: AsRef<str>>(text: &str, env: &[V]) -> Result<String, ExpandError> {
-    let lookup = |name: &[u8]| {
+    expand_with(text, |name| {
         env.iter()
             .map(|e| split_entry(e.as_ref()))
-            .find(|(k, _)| k.as_bytes() == name)
-            .map(|(_, v)| v.as_bytes())
-    };
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    })
+}
+
+/// Expands `text` with `lookup` as the environment: it is asked for the
+/// value of each variable the expansion needs (always a valid name), and
+/// `None` means unset.
+pub fn expand_with<V: AsRef<str>>(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<V>,
+) -> Result<String, ExpandError> {
     let mut s = Scanner {
         src: text.as_bytes(),
         pos: 0,
-        lookup: &lookup,
+        lookup,
     };
     let out = s.until(b"", 0)?;
-    // Only whole UTF-8 sequences are copied or substituted.
-    String::from_utf8(out).map_err(|_| ExpandError::IllegalParameter)
+    // Every cut is at an ASCII byte and every value is a whole string, so
+    // the result is UTF-8; if it somehow were not, keep what can be kept.
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
-struct Scanner<'a> {
+/// The C rule for a variable name, `[A-Za-z_][A-Za-z0-9_]*`: what Upstart
+/// expands, and requires of `env`, `export` and `KEY=` names.
+pub fn is_variable_name(name: &str) -> bool {
+    !name.is_empty() && name_len(name.as_bytes()) == name.len()
+}
+
+/// The length of the variable name `text` starts with (0 if none).
+pub fn name_len(text: &[u8]) -> usize {
+    match text.first() {
+        Some(b'A'..=b'Z' | b'a'..=b'z' | b'_') => text
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .unwrap_or(text.len()),
+        _ => 0,
+    }
+}
+
+struct Scanner<'a, L> {
     src: &'a [u8],
     pos: usize,
-    lookup: &'a dyn Fn(&[u8]) -> Option<&'a [u8]>,
+    lookup: L,
 }
 
-fn is_name(name: &[u8]) -> bool {
-    matches!(name.first(), Some(b'A'..=b'Z' | b'a'..=b'z' | b'_'))
-        && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-}
-
-impl<'a> Scanner<'a> {
+impl<L, V> Scanner<'_, L>
+where
+    L: Fn(&str) -> Option<V>,
+    V: AsRef<str>,
+{
     fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
     }
@@ -84,19 +130,26 @@ impl<'a> Scanner<'a> {
         self.src.get(self.pos + ahead).copied()
     }
 
-    /// Expands up to the first byte in `stop` (not consumed) or the end.
-    fn lookup(&self, name: &[u8]) -> Result<&'a [u8], ExpandError> {
-        (self.lookup)(name).ok_or_else(|| {
-            ExpandError::UnknownParameter(String::from_utf8_lossy(name).into_owned())
+    /// The value of a variable (named by valid-name bytes, so UTF-8).
+    fn value(&self, name: &[u8]) -> Option<V> {
+        std::str::from_utf8(name).ok().and_then(&self.lookup)
+    }
+
+    fn set(&self, name: &[u8], at: usize) -> Result<V, ExpandError> {
+        self.value(name).ok_or_else(|| ExpandError {
+            at,
+            reason: Reason::UnknownParameter(String::from_utf8_lossy(name).into_owned()),
         })
     }
 
+    /// Expands up to the first byte in `stop` (not consumed) or the end.
     fn until(&mut self, stop: &[u8], depth: usize) -> Result<Vec<u8>, ExpandError> {
         let mut out = Vec::new();
         while let Some(c) = self.peek() {
             if stop.contains(&c) {
                 break;
             }
+            let dollar = self.pos;
             self.pos += 1;
             if c != b'$' {
                 out.push(c);
@@ -105,11 +158,9 @@ impl<'a> Scanner<'a> {
             match self.peek() {
                 Some(b'A'..=b'Z' | b'a'..=b'z' | b'_') => {
                     let start = self.pos;
-                    while matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'_') {
-                        self.pos += 1;
-                    }
+                    self.pos += name_len(self.src.get(start..).unwrap_or_default());
                     let name = self.src.get(start..self.pos).unwrap_or_default();
-                    out.extend_from_slice(self.lookup(name)?);
+                    out.extend_from_slice(self.set(name, dollar)?.as_ref().as_bytes());
                 }
                 Some(b'{') if self.peek_at(1) == Some(b'}') => {
                     self.pos += 2;
@@ -117,10 +168,13 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'{') => {
                     if depth >= MAX_EXPANSION_DEPTH {
-                        return Err(ExpandError::IllegalParameter);
+                        return Err(ExpandError {
+                            at: dollar,
+                            reason: Reason::TooDeep,
+                        });
                     }
                     self.pos += 1;
-                    let value = self.braced(depth + 1)?;
+                    let value = self.braced(dollar, depth + 1)?;
                     out.extend_from_slice(&value);
                 }
                 _ => out.push(b'$'),
@@ -129,14 +183,17 @@ impl<'a> Scanner<'a> {
         Ok(out)
     }
 
-    /// The rest of `${...}` after the `{`.
-    fn braced(&mut self, depth: usize) -> Result<Vec<u8>, ExpandError> {
+    /// The rest of `${...}` (whose `$` is at `dollar`) after the `{`.
+    fn braced(&mut self, dollar: usize, depth: usize) -> Result<Vec<u8>, ExpandError> {
+        let fail = |reason| Err(ExpandError { at: dollar, reason });
         let name = self.until(b"}:-+", depth)?;
         if self.peek().is_none() {
-            return Err(ExpandError::MismatchedBraces);
+            return fail(Reason::MismatchedBraces);
         }
-        if !is_name(&name) {
-            return Err(ExpandError::IllegalParameter);
+        if name_len(&name) != name.len() || name.is_empty() {
+            return fail(Reason::IllegalParameter(
+                String::from_utf8_lossy(&name).into_owned(),
+            ));
         }
         // (ignore_empty, is_default); None = plain reference.
         let op = match (self.peek(), self.peek_at(1)) {
@@ -145,23 +202,23 @@ impl<'a> Scanner<'a> {
             (Some(b'-'), _) => Some((false, true)),
             (Some(b'+'), _) => Some((false, false)),
             (Some(b'}') | None, _) => None,
-            _ => return Err(ExpandError::ExpectedOperator),
+            _ => return fail(Reason::ExpectedOperator),
         };
         if let Some((ignore_empty, _)) = op {
             self.pos += if ignore_empty { 2 } else { 1 };
         }
         let arg = self.until(b"}", depth)?;
         if self.peek() != Some(b'}') {
-            return Err(ExpandError::MismatchedBraces);
+            return fail(Reason::MismatchedBraces);
         }
         self.pos += 1;
-        let value = (self.lookup)(&name);
         Ok(match op {
-            None => self.lookup(&name)?.to_vec(),
+            None => self.set(&name, dollar)?.as_ref().as_bytes().to_vec(),
             Some((ignore_empty, is_default)) => {
-                let usable = value.filter(|v| !(ignore_empty && v.is_empty()));
+                let value = self.value(&name);
+                let usable = value.filter(|v| !(ignore_empty && v.as_ref().is_empty()));
                 match (usable, is_default) {
-                    (Some(v), true) => v.to_vec(),
+                    (Some(v), true) => v.as_ref().as_bytes().to_vec(),
                     (None, true) => arg,
                     (Some(_), false) => arg,
                     (None, false) => Vec::new(),
@@ -230,6 +287,74 @@ mod tests {
         assert_eq!(msg("${$FOO:!$BAR test"), Err("Expected operator".into()));
         assert_eq!(msg("${$FOO:-$BAR test"), Err("Mismatched braces".into()));
         assert_eq!(msg("${FOO"), Err("Mismatched braces".into()));
+    }
+
+    #[test]
+    fn errors_say_why_and_where() {
+        let err = |t: &str| try_expand(t, &ENV).err().map(|e| (e.at, e.reason));
+        let unknown = |n: &str| Reason::UnknownParameter(n.to_owned());
+        assert_eq!(err("this is a $WIBBLE test"), Some((10, unknown("WIBBLE"))));
+        assert_eq!(err("x${WIBBLE}"), Some((1, unknown("WIBBLE"))));
+        assert_eq!(err("${$WIBBLE:-$FOO}"), Some((2, unknown("WIBBLE"))));
+        assert_eq!(err("${$FOO:-$WIBBLE}"), Some((8, unknown("WIBBLE"))));
+        assert_eq!(
+            err("${$FOO:!$BAR test"),
+            Some((0, Reason::ExpectedOperator))
+        );
+        assert_eq!(
+            err("${$FOO:-$BAR test"),
+            Some((0, Reason::MismatchedBraces))
+        );
+        assert_eq!(err("a ${FOO"), Some((2, Reason::MismatchedBraces)));
+        assert_eq!(
+            err("${:-x}"),
+            Some((0, Reason::IllegalParameter(String::new())))
+        );
+        assert_eq!(
+            err("${a b}"),
+            Some((0, Reason::IllegalParameter("a b".into())))
+        );
+    }
+
+    #[test]
+    fn a_lookup_function_is_the_environment() {
+        let lookup = |name: &str| (name == "X").then(|| "eth0".to_owned());
+        assert_eq!(
+            expand_with("${X}:${Y:-lo}", lookup).as_deref(),
+            Ok("eth0:lo")
+        );
+        let empty = |_: &str| None::<&str>;
+        assert_eq!(expand_with("${}5", empty).as_deref(), Ok("$5"));
+        assert_eq!(expand_with("${X+y}", empty).as_deref(), Ok(""));
+        assert!(expand_with("[!$RUNLEVEL]", empty).is_err());
+        assert!(expand_with("${X:-$Y}", empty).is_err());
+    }
+
+    #[test]
+    fn variable_names_follow_the_c_rule() {
+        assert!(is_variable_name("FOO") && is_variable_name("_x1"));
+        assert!(!is_variable_name("") && !is_variable_name("1X"));
+        assert!(!is_variable_name("A-B") && !is_variable_name("A.B"));
+        assert!(!is_variable_name("É"));
+        assert_eq!(name_len(b"FOO-x"), 3);
+        assert_eq!(name_len(b"9a"), 0);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_fails_where_it_passes_the_limit() {
+        let nested = |n: usize| format!("{}FOO{}", "${".repeat(n), "}".repeat(n));
+        // `${${FOO}}` with FOO=frodo looks up `frodo`: unknown, but not
+        // too deep.
+        let at_limit = try_expand(&nested(MAX_EXPANSION_DEPTH), &ENV);
+        assert!(matches!(
+            at_limit.map_err(|e| e.reason),
+            Err(Reason::UnknownParameter(_))
+        ));
+        let past = try_expand(&nested(MAX_EXPANSION_DEPTH + 1), &ENV);
+        assert_eq!(
+            past.map_err(|e| (e.at, e.reason)),
+            Err((2 * MAX_EXPANSION_DEPTH, Reason::TooDeep))
+        );
     }
 
     #[test]

@@ -181,6 +181,85 @@ fn copy16(dst: &mut [u8], to: usize, src: &[u8], from: usize) -> bool {
     }
 }
 
+/// Copies 16 bytes from `buf[from..]` to `buf[to..]`, where `from + 16 <=
+/// to` (the source lies wholly before the destination), if `buf` has them.
+fn copy16_within(buf: &mut [u8], from: usize, to: usize) -> bool {
+    let Some((head, tail)) = buf.split_at_mut_checked(to) else {
+        return false;
+    };
+    let s = head
+        .get(from..from.wrapping_add(16))
+        .and_then(|s| <&[u8; 16]>::try_from(s).ok());
+    let d = tail
+        .get_mut(..16)
+        .and_then(|d| <&mut [u8; 16]>::try_from(d).ok());
+    match (d, s) {
+        (Some(d), Some(s)) => {
+            *d = *s;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Decodes one sequence with fewer than 15 literals and a match at an
+/// offset of 16 or more with fixed 16-byte copies, when the input has 32
+/// bytes left and the output room for the match plus 16: the common case
+/// of text blocks, with one bounds test per copy and no exact tail copy.
+/// Returns the new positions, or `None` to let the general decoder take
+/// the sequence (also every malformed one, which it then reports).
+fn fast_sequence(input: &[u8], out: &mut [u8], ip: usize, op: usize) -> Option<(usize, usize)> {
+    if ip + 32 > input.len() || op + 32 > out.len() {
+        return None;
+    }
+    let token = *input.get(ip)?;
+    let lit = usize::from(token >> 4);
+    if lit == 15 {
+        return None;
+    }
+    let lit_at = ip + 1;
+    let mut ip = lit_at + lit;
+    let offset = match input.get(ip..ip + 2)? {
+        &[a, b] => usize::from(u16::from_le_bytes([a, b])),
+        _ => return None,
+    };
+    ip += 2;
+    let op_match = op + lit;
+    if offset < 16 || offset > op_match {
+        return None;
+    }
+    let mut len = usize::from(token & 15);
+    if len == 15 {
+        len = read_length(input, &mut ip, len).ok()?;
+    }
+    len += MIN_MATCH;
+    let end = op_match.checked_add(len)?;
+    if end.checked_add(16)? > out.len() {
+        return None;
+    }
+    // Literals, 16 bytes whatever their number: what lies past them is
+    // overwritten by the match that follows.
+    if lit != 0 && !copy16(out, op, input, lit_at) {
+        return None;
+    }
+    let from = op_match - offset;
+    if len > 32 && offset >= len {
+        // A long match that does not overlap itself: one copy.
+        let (head, tail) = out.split_at_mut_checked(op_match)?;
+        tail.get_mut(..len)?
+            .copy_from_slice(head.get(from..from + len)?);
+    } else {
+        let mut done = 0;
+        while done < len {
+            if !copy16_within(out, from + done, op_match + done) {
+                return None;
+            }
+            done += 16;
+        }
+    }
+    Some((ip, end))
+}
+
 /// Decompresses one block that must produce exactly `size` bytes. Never
 /// allocates more than `size` (which the caller has bounded).
 ///
@@ -199,6 +278,10 @@ pub fn decompress(input: &[u8], size: usize) -> Result<Vec<u8>, Lz4Error> {
         };
     }
     loop {
+        if let Some((i, o)) = fast_sequence(input, &mut out, ip, op) {
+            (ip, op) = (i, o);
+            continue;
+        }
         let token = *input.get(ip).ok_or("the block ends before a sequence")?;
         ip += 1;
         let mut lit = usize::from(token >> 4);
@@ -240,7 +323,14 @@ pub fn decompress(input: &[u8], size: usize) -> Result<Vec<u8>, Lz4Error> {
             return Err("the block decompresses to more than the declared size");
         }
         let from = op - offset;
-        if offset >= 16 {
+        if offset >= len && len > 32 {
+            // A long match that does not overlap itself: one copy.
+            let (head, tail) = out.split_at_mut(op);
+            let (Some(d), Some(s)) = (tail.get_mut(..len), head.get(from..from + len)) else {
+                return Err("the block decompresses to more than the declared size");
+            };
+            d.copy_from_slice(s);
+        } else if offset >= 16 {
             // Non-overlapping 16-byte chunks: each source chunk lies wholly
             // before the position it is copied to.
             let mut done = 0;
@@ -295,6 +385,41 @@ mod tests {
         round_trip(&text);
         let c = compress(&text);
         assert!(c.len() * 5 < text.len(), "{} vs {}", c.len(), text.len());
+    }
+
+    /// Text that repeats earlier text at every distance and length (short
+    /// and long matches, overlapping or not, literals of every length), so
+    /// both the fast and the general decoding paths run, and meet.
+    #[test]
+    fn round_trips_matches_of_every_shape() {
+        let mut state = 0x2545_f491_u32;
+        let mut next = |n: u32| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) % n
+        };
+        let mut text: Vec<u8> = b"start on runlevel [2345]\n".to_vec();
+        while text.len() < 300_000 {
+            match next(4) {
+                0 => {
+                    let n = next(40) as usize;
+                    text.extend((0..n).map(|_| b'a' + next(26) as u8));
+                }
+                1 => {
+                    let run = next(300) as usize + 1;
+                    text.extend(std::iter::repeat_n(b' ', run));
+                }
+                _ => {
+                    let back = (next(20_000) as usize + 1).min(text.len());
+                    let len = next(200) as usize + 4;
+                    let from = text.len() - back;
+                    for k in 0..len {
+                        let b = text.get(from + k).copied().unwrap_or(0);
+                        text.push(b);
+                    }
+                }
+            }
+        }
+        round_trip(&text);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The plain description of a job set that the writer takes and that
-//! [`ValidatedBundle::to_spec`](crate::read::ValidatedBundle::to_spec) gives
+//! [`ValidatedBundle::to_spec`](crate::ValidatedBundle::to_spec) gives
 //! back: owned, std-only, no knowledge of the compiler's IR.
 //!
 //! The enums here are also what the reader's accessors return.
+//! [`JobSpec::new`], a job with Upstart's defaults, is in
+//! [`defaults`](crate::defaults).
 
 /// A whole bundle's content.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -63,49 +65,6 @@ pub struct JobSpec {
     pub export: Vec<String>,
     pub cgroups: Vec<CgroupSpec>,
     pub debug: bool,
-}
-
-impl JobSpec {
-    /// A job with Upstart's defaults (job-language.md section 4).
-    pub fn new(name: impl Into<String>, file: impl Into<String>) -> JobSpec {
-        JobSpec {
-            name: name.into(),
-            file: file.into(),
-            override_file: None,
-            description: None,
-            author: None,
-            version: None,
-            usage: None,
-            processes: Vec::new(),
-            start_on: None,
-            stop_on: None,
-            emits: Vec::new(),
-            task: false,
-            respawn: false,
-            respawn_count: Some(10),
-            respawn_interval: Some(5),
-            normal_exit: Vec::new(),
-            instance: String::new(),
-            expect: Expect::None,
-            kill_timeout: 5,
-            kill_signal: 15,
-            reload_signal: 1,
-            console: None,
-            umask: 0o022,
-            nice: None,
-            oom_score: None,
-            limits: Vec::new(),
-            chroot: None,
-            chdir: None,
-            setuid: None,
-            setgid: None,
-            apparmor_switch: None,
-            env: Vec::new(),
-            export: Vec::new(),
-            cgroups: Vec::new(),
-            debug: false,
-        }
-    }
 }
 
 /// Which file of a job a line number refers to.

@@ -9,11 +9,13 @@
 //! are recomputed from them. Everything is iterative: a program can be a
 //! 100,000-instruction chain.
 
+use crate::cursor::{proven, rd32, rd8};
+use crate::entry::split_entry;
 use crate::expand::expand;
 use crate::glob::fnmatch;
 use crate::layout::*;
 use crate::model::{ArgKind, ArgSpec, Instr, MatchSpec};
-use crate::read::{rd32, rd8, ValidatedBundle};
+use crate::validated::ValidatedBundle;
 
 /// One program of a validated bundle.
 #[derive(Clone, Copy)]
@@ -78,10 +80,7 @@ impl<'b> Program<'b> {
     pub(crate) fn new(b: &'b ValidatedBundle<'b>, index: usize) -> Program<'b> {
         let (c0, c1) = b.children(Section::Programs, index, F0, Section::Code);
         let code_sec = b.sec(Section::Code);
-        let code = b
-            .bytes
-            .get(code_sec.off + c0..code_sec.off + c1)
-            .unwrap_or_default();
+        let code = proven(b.bytes.get(code_sec.off + c0..code_sec.off + c1)).unwrap_or_default();
         let (match_first, match_end) = b.children(Section::Programs, index, F1, Section::Matches);
         Program {
             b,
@@ -180,13 +179,13 @@ impl<'b> Program<'b> {
                     k += 1;
                 }
                 _ => {
-                    let r = stack.pop().unwrap_or(false);
-                    let l = stack.pop().unwrap_or(false);
+                    let r = proven(stack.pop()).unwrap_or(false);
+                    let l = proven(stack.pop()).unwrap_or(false);
                     stack.push(if op == OP_AND { l && r } else { l || r });
                 }
             }
         }
-        stack.pop().unwrap_or(false)
+        proven(stack.pop()).unwrap_or(false)
     }
 
     /// [`Program::is_satisfied`] with the stack in one `u64` (bit 0 on
@@ -220,8 +219,8 @@ impl<'b> Program<'b> {
                     state.values.get(k - 1).copied().unwrap_or(false)
                 }
                 _ => {
-                    let r = stack.pop().unwrap_or(false);
-                    let l = stack.pop().unwrap_or(false);
+                    let r = proven(stack.pop()).unwrap_or(false);
+                    let l = proven(stack.pop()).unwrap_or(false);
                     if op == OP_AND {
                         l && r
                     } else {
@@ -246,7 +245,8 @@ impl<'b> Program<'b> {
         let mut out = Vec::new();
         let mut k = self.match_count();
         for (i, &op) in self.code.iter().enumerate().rev() {
-            let ok = parent_ok.pop().unwrap_or(false) && values.get(i).copied().unwrap_or(false);
+            let ok = proven(parent_ok.pop()).unwrap_or(false)
+                && proven(values.get(i).copied()).unwrap_or(false);
             if op == OP_MATCH {
                 k = k.saturating_sub(1);
                 if ok {
@@ -274,8 +274,8 @@ impl<'b> Program<'b> {
             if op == OP_MATCH {
                 starts.push(i);
             } else {
-                let right = starts.pop().unwrap_or(0);
-                let left = starts.pop().unwrap_or(0);
+                let right = proven(starts.pop()).unwrap_or(0);
+                let left = proven(starts.pop()).unwrap_or(0);
                 if let Some(s) = sep.get_mut(right) {
                     *s = Some(op);
                 }
@@ -293,7 +293,7 @@ impl<'b> Program<'b> {
                 Some(_) => out.push_str(" or "),
                 None => {}
             }
-            for _ in 0..opens.get(i).copied().unwrap_or(0) {
+            for _ in 0..proven(opens.get(i).copied()).unwrap_or(0) {
                 out.push('(');
             }
             if op == OP_MATCH {
@@ -440,10 +440,4 @@ impl<'b> MatchView<'b> {
         }
         true
     }
-}
-
-/// `KEY=VALUE` -> (`KEY`, `VALUE`); an entry without `=` is a key with an
-/// empty value.
-pub(crate) fn split_entry(entry: &str) -> (&str, &str) {
-    entry.split_once('=').unwrap_or((entry, ""))
 }

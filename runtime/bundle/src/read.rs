@@ -13,74 +13,19 @@
 use std::borrow::Cow;
 
 use crate::checksum::xxh64;
-use crate::error::{BundleError, ErrorKind};
+use crate::cursor::{check_zero, err, proven, rd32, rd64, rd8, Sec};
+use crate::error::{BundleError, BundleErrorKind};
 use crate::layout::*;
 use crate::limits;
 use crate::lz4;
+use crate::validated::{Strings, ValidatedBundle};
 use crate::{FORMAT_VERSION, MAGIC};
-
-/// Reads a little-endian u32 at `at`; 0 past the end (never, once validated).
-pub(crate) fn rd32(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at.saturating_add(4)) {
-        Some(&[x0, x1, x2, x3]) => u32::from_le_bytes([x0, x1, x2, x3]),
-        _ => 0,
-    }
-}
-
-/// Reads a little-endian u64 at `at`; 0 past the end.
-pub(crate) fn rd64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    if let Some(s) = b.get(at..at.saturating_add(8)) {
-        a.copy_from_slice(s);
-    }
-    u64::from_le_bytes(a)
-}
-
-pub(crate) fn rd8(b: &[u8], at: usize) -> u8 {
-    b.get(at).copied().unwrap_or(0)
-}
-
-/// A section's place in the file.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Sec {
-    pub off: usize,
-    pub len: usize,
-    pub rec: usize,
-    /// `len / rec`, kept rather than divided on every access.
-    pub count: usize,
-}
-
-impl Sec {
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
-    /// Absolute offset of field `f` of record `i`.
-    pub fn at(&self, i: usize, f: usize) -> usize {
-        self.off + i * self.rec + f
-    }
-}
-
-/// A bundle that passed every check. Cheap to keep; every accessor reads
-/// the original bytes (the strings from the decompressed copy when the
-/// bundle stores them compressed) and none can fail.
-#[derive(Debug, Clone)]
-pub struct ValidatedBundle<'a> {
-    pub(crate) bytes: Cow<'a, [u8]>,
-    pub(crate) strings: Cow<'a, str>,
-    pub(crate) secs: [Sec; SECTION_COUNT],
-    pub(crate) max_stack_depth: usize,
-}
-
-pub(crate) fn err(offset: usize, kind: ErrorKind) -> BundleError {
-    BundleError::new(offset, kind)
-}
 
 fn need(bytes: &[u8], end: usize) -> Result<(), BundleError> {
     if bytes.len() < end {
         Err(err(
             bytes.len(),
-            ErrorKind::Truncated {
+            BundleErrorKind::Truncated {
                 needed: end,
                 len: bytes.len(),
             },
@@ -101,7 +46,7 @@ pub fn load(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
             std::io::ErrorKind::InvalidData,
             err(
                 0,
-                ErrorKind::LimitExceeded {
+                BundleErrorKind::LimitExceeded {
                     what: "the bundle size",
                     limit: limits::MAX_BUNDLE_SIZE as u64,
                     found,
@@ -128,12 +73,17 @@ pub fn validate(bytes: &[u8]) -> Result<ValidatedBundle<'_>, BundleError> {
     let secs = check_header(bytes)?;
     let mut v = ValidatedBundle {
         bytes: Cow::Borrowed(bytes),
-        strings: Cow::Borrowed(""),
+        strings: Strings::InBytes(""),
         secs,
         max_stack_depth: 0,
     };
     v.strings = check_strings(bytes, &secs)?;
-    let c = crate::tables::Checker { v: &v };
+    let text = match &v.strings {
+        Strings::InBytes(s) => s,
+        Strings::Decoded(s) => &**s,
+        Strings::InOwnedBytes { .. } => "",
+    };
+    let c = crate::tables::Checker::new(bytes, secs, text);
     c.string_ref(
         H_COMPILER_VERSION,
         rd32(bytes, H_COMPILER_VERSION),
@@ -157,26 +107,41 @@ pub fn validate(bytes: &[u8]) -> Result<ValidatedBundle<'_>, BundleError> {
 
 /// Validates a bundle the caller hands over, and keeps it: the result
 /// borrows nothing, so a runtime can hold it as long as it likes (and hold
-/// several generations across a configuration reload).
+/// several generations across a configuration reload). Raw strings are
+/// read in place from `bytes`, never copied; compressed ones are
+/// decompressed once.
 pub fn validate_owned(bytes: Vec<u8>) -> Result<ValidatedBundle<'static>, BundleError> {
     let (strings, secs, max_stack_depth) = {
         let v = validate(&bytes)?;
-        (v.strings.into_owned(), v.secs, v.max_stack_depth)
+        (owned_strings(v.strings, &v.secs), v.secs, v.max_stack_depth)
     };
     Ok(ValidatedBundle {
         bytes: Cow::Owned(bytes),
-        strings: Cow::Owned(strings),
+        strings,
         secs,
         max_stack_depth,
     })
+}
+
+/// The strings of a bundle whose bytes are about to be owned: raw strings
+/// become a place in those bytes; decoded ones are moved, not copied.
+fn owned_strings(strings: Strings<'_>, secs: &[Sec; SECTION_COUNT]) -> Strings<'static> {
+    match strings {
+        Strings::InBytes(s) => Strings::InOwnedBytes {
+            off: sec(secs, Section::StringData).off,
+            len: s.len(),
+        },
+        Strings::InOwnedBytes { off, len } => Strings::InOwnedBytes { off, len },
+        Strings::Decoded(s) => Strings::Decoded(Cow::Owned(s.into_owned())),
+    }
 }
 
 impl ValidatedBundle<'_> {
     /// A copy that borrows nothing.
     pub fn into_owned(self) -> ValidatedBundle<'static> {
         ValidatedBundle {
+            strings: owned_strings(self.strings, &self.secs),
             bytes: Cow::Owned(self.bytes.into_owned()),
-            strings: Cow::Owned(self.strings.into_owned()),
             secs: self.secs,
             max_stack_depth: self.max_stack_depth,
         }
@@ -187,21 +152,21 @@ fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {
     need(bytes, H_VERSION)?;
     let magic = [rd8(bytes, 0), rd8(bytes, 1), rd8(bytes, 2), rd8(bytes, 3)];
     if magic != MAGIC {
-        return Err(err(H_MAGIC, ErrorKind::BadMagic { found: magic }));
+        return Err(err(H_MAGIC, BundleErrorKind::BadMagic { found: magic }));
     }
     need(bytes, H_VERSION + 4)?;
     let version = rd32(bytes, H_VERSION);
     if version != FORMAT_VERSION {
         return Err(err(
             H_VERSION,
-            ErrorKind::UnsupportedVersion { found: version },
+            BundleErrorKind::UnsupportedVersion { found: version },
         ));
     }
     need(bytes, H_DIRECTORY)?;
     if bytes.len() > limits::MAX_BUNDLE_SIZE {
         return Err(err(
             0,
-            ErrorKind::LimitExceeded {
+            BundleErrorKind::LimitExceeded {
                 what: "the bundle size",
                 limit: limits::MAX_BUNDLE_SIZE as u64,
                 found: bytes.len() as u64,
@@ -212,26 +177,29 @@ fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {
     if total as usize != bytes.len() {
         return Err(err(
             H_TOTAL_LEN,
-            ErrorKind::LengthMismatch {
+            BundleErrorKind::LengthMismatch {
                 header: u64::from(total),
                 actual: bytes.len() as u64,
             },
         ));
     }
     let expected = rd64(bytes, H_CHECKSUM);
-    let found = xxh64(bytes.get(CHECKSUM_START..).unwrap_or_default());
+    let found = xxh64(proven(bytes.get(CHECKSUM_START..)).unwrap_or_default());
     if expected != found {
-        return Err(err(H_CHECKSUM, ErrorKind::BadChecksum { expected, found }));
+        return Err(err(
+            H_CHECKSUM,
+            BundleErrorKind::BadChecksum { expected, found },
+        ));
     }
     let flags = rd32(bytes, H_FLAGS);
     if flags & !KNOWN_FLAGS != 0 {
-        return Err(err(H_FLAGS, ErrorKind::UnknownFlags { found: flags }));
+        return Err(err(H_FLAGS, BundleErrorKind::UnknownFlags { found: flags }));
     }
     let count = rd32(bytes, H_SECTION_COUNT);
     if count as usize != SECTION_COUNT {
         return Err(err(
             H_SECTION_COUNT,
-            ErrorKind::BadSectionCount {
+            BundleErrorKind::BadSectionCount {
                 expected: SECTION_COUNT as u32,
                 found: count,
             },
@@ -248,7 +216,7 @@ fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {
         if off != expected {
             return Err(err(
                 entry,
-                ErrorKind::SectionMisplaced {
+                BundleErrorKind::SectionMisplaced {
                     section: section.name(),
                     expected: expected as u64,
                     found: off as u64,
@@ -259,7 +227,7 @@ fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {
         if !len.is_multiple_of(rec) {
             return Err(err(
                 entry + 4,
-                ErrorKind::SectionLength {
+                BundleErrorKind::SectionLength {
                     section: section.name(),
                     length: len as u64,
                     record: rec as u64,
@@ -269,7 +237,7 @@ fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {
         if off + len > bytes.len() {
             return Err(err(
                 entry + 4,
-                ErrorKind::SectionOutOfRange {
+                BundleErrorKind::SectionOutOfRange {
                     section: section.name(),
                     end: (off + len) as u64,
                     len: bytes.len() as u64,
@@ -288,7 +256,7 @@ fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {
     if end != bytes.len() {
         return Err(err(
             end,
-            ErrorKind::LengthMismatch {
+            BundleErrorKind::LengthMismatch {
                 header: end as u64,
                 actual: bytes.len() as u64,
             },
@@ -297,29 +265,21 @@ fn check_header(bytes: &[u8]) -> Result<[Sec; SECTION_COUNT], BundleError> {
     Ok(secs)
 }
 
-pub(crate) fn check_zero(bytes: &[u8], from: usize, to: usize) -> Result<(), BundleError> {
-    let pad = bytes.get(from..to).unwrap_or_default();
-    match pad.iter().position(|&b| b != 0) {
-        Some(i) => Err(err(from + i, ErrorKind::NonZeroPadding)),
-        None => Ok(()),
-    }
-}
-
 fn sec(secs: &[Sec; SECTION_COUNT], s: Section) -> Sec {
-    secs.get(s.index()).copied().unwrap_or_default()
+    proven(secs.get(s.index()).copied()).unwrap_or_default()
 }
 
 fn check_strings<'a>(
     bytes: &'a [u8],
     secs: &[Sec; SECTION_COUNT],
-) -> Result<Cow<'a, str>, BundleError> {
+) -> Result<Strings<'a>, BundleError> {
     let ends = sec(secs, Section::StringEnds);
     let data = sec(secs, Section::StringData);
     let n = ends.count();
     if n > limits::MAX_STRINGS {
         return Err(err(
             H_DIRECTORY + Section::StringEnds.index() * DIRECTORY_ENTRY + 4,
-            ErrorKind::LimitExceeded {
+            BundleErrorKind::LimitExceeded {
                 what: "the number of strings",
                 limit: limits::MAX_STRINGS as u64,
                 found: n as u64,
@@ -330,7 +290,7 @@ fn check_strings<'a>(
         0 => 0,
         n => rd32(bytes, ends.at(n - 1, 0)) as usize,
     };
-    let raw = bytes.get(data.off..data.off + data.len).unwrap_or_default();
+    let raw = proven(bytes.get(data.off..data.off + data.len)).unwrap_or_default();
     let text: Cow<'a, [u8]> = if rd32(bytes, H_FLAGS) & FLAG_STRINGS_LZ4 != 0 {
         let bound = data
             .len
@@ -340,7 +300,7 @@ fn check_strings<'a>(
         if size > bound {
             return Err(err(
                 ends.at(n.saturating_sub(1), 0),
-                ErrorKind::LimitExceeded {
+                BundleErrorKind::LimitExceeded {
                     what: "the uncompressed string data",
                     limit: bound as u64,
                     found: size as u64,
@@ -348,16 +308,23 @@ fn check_strings<'a>(
             ));
         }
         let out = lz4::decompress(raw, size)
-            .map_err(|reason| err(data.off, ErrorKind::BadCompression { reason }))?;
+            .map_err(|reason| err(data.off, BundleErrorKind::BadCompression { reason }))?;
         Cow::Owned(out)
     } else {
         Cow::Borrowed(raw)
     };
-    let text: Cow<'a, str> = match text {
-        Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).map_err(|e| utf8_err(&data, e))?),
-        Cow::Owned(v) => {
-            Cow::Owned(String::from_utf8(v).map_err(|e| utf8_err(&data, e.utf8_error()))?)
+    let strings = match text {
+        Cow::Borrowed(b) => {
+            Strings::InBytes(std::str::from_utf8(b).map_err(|e| utf8_err(&data, e))?)
         }
+        Cow::Owned(v) => Strings::Decoded(Cow::Owned(
+            String::from_utf8(v).map_err(|e| utf8_err(&data, e.utf8_error()))?,
+        )),
+    };
+    let text = match &strings {
+        Strings::InBytes(s) => *s,
+        Strings::Decoded(s) => s,
+        Strings::InOwnedBytes { .. } => "",
     };
     let mut prev = 0usize;
     for i in 0..n {
@@ -366,7 +333,7 @@ fn check_strings<'a>(
         if end < prev {
             return Err(err(
                 at,
-                ErrorKind::RangeNotTiling {
+                BundleErrorKind::RangeNotTiling {
                     what: "string end",
                     expected: prev as u64,
                     found: end as u64,
@@ -376,7 +343,7 @@ fn check_strings<'a>(
         if end > text.len() {
             return Err(err(
                 at,
-                ErrorKind::OffsetOutOfRange {
+                BundleErrorKind::OffsetOutOfRange {
                     what: "string end",
                     offset: end as u64,
                     len: text.len() as u64,
@@ -384,27 +351,27 @@ fn check_strings<'a>(
             ));
         }
         if !text.is_char_boundary(end) {
-            return Err(err(at, ErrorKind::NotCharBoundary { at: end as u64 }));
+            return Err(err(at, BundleErrorKind::NotCharBoundary { at: end as u64 }));
         }
         prev = end;
     }
     if prev != text.len() {
         return Err(err(
             data.off,
-            ErrorKind::OffsetOutOfRange {
+            BundleErrorKind::OffsetOutOfRange {
                 what: "string data length",
                 offset: text.len() as u64,
                 len: prev as u64,
             },
         ));
     }
-    Ok(text)
+    Ok(strings)
 }
 
 fn utf8_err(data: &Sec, e: std::str::Utf8Error) -> BundleError {
     err(
         data.off,
-        ErrorKind::InvalidUtf8 {
+        BundleErrorKind::InvalidUtf8 {
             valid_up_to: e.valid_up_to() as u64,
         },
     )

@@ -6,10 +6,16 @@
 //! `kill signal`, `reload signal` and `normal exit`; numbers are handled by
 //! the callers in `values`.
 
+/// The signals the runtime and the compiler name in code (Linux numbers).
+pub const SIGHUP: i32 = 1;
+pub const SIGKILL: i32 = 9;
+pub const SIGTERM: i32 = 15;
+pub const SIGCONT: i32 = 18;
+
 /// `(name without SIG, Linux number)`, in libnih's order. Where two names
 /// share a number (IOT/ABRT, CLD/CHLD, POLL/IO) the first one is canonical.
 const SIGNALS: [(&str, i32); 34] = [
-    ("HUP", 1),
+    ("HUP", SIGHUP),
     ("INT", 2),
     ("QUIT", 3),
     ("ILL", 4),
@@ -18,17 +24,17 @@ const SIGNALS: [(&str, i32); 34] = [
     ("IOT", 6),
     ("BUS", 7),
     ("FPE", 8),
-    ("KILL", 9),
+    ("KILL", SIGKILL),
     ("USR1", 10),
     ("SEGV", 11),
     ("USR2", 12),
     ("PIPE", 13),
     ("ALRM", 14),
-    ("TERM", 15),
+    ("TERM", SIGTERM),
     ("STKFLT", 16),
     ("CHLD", 17),
     ("CLD", 17),
-    ("CONT", 18),
+    ("CONT", SIGCONT),
     ("STOP", 19),
     ("TSTP", 20),
     ("TTIN", 21),

@@ -4,28 +4,103 @@
 //! bundle whose header, section directory and strings `read.rs` has
 //! already validated, and read only inside validated sections.
 
-use crate::error::{BundleError, ErrorKind, ProgramError};
+use crate::cursor::{check_zero, err, proven, rd32, rd8, Sec};
+use crate::error::{BundleError, BundleErrorKind, ProgramError};
 use crate::layout::*;
 use crate::limits;
 use crate::model::{Console, Expect, ProcessKind, Resource};
-use crate::read::{check_zero, err, rd32, rd8, Sec, ValidatedBundle};
 
-/// The table checks, run on a bundle whose header and strings are valid.
-pub(crate) struct Checker<'v, 'a> {
-    pub v: &'v ValidatedBundle<'a>,
+/// Field `f` (a little-endian u32) of a record read as an array: with a
+/// constant `f` the compiler proves the read in bounds, so a check costs a
+/// load, not a bounds test.
+#[inline(always)]
+fn f32<const N: usize>(rec: &[u8; N], f: usize) -> u32 {
+    match rec.get(f..f + 4) {
+        Some(&[x0, x1, x2, x3]) => u32::from_le_bytes([x0, x1, x2, x3]),
+        _ => 0,
+    }
 }
 
-impl Checker<'_, '_> {
+/// Byte `f` of a record read as an array.
+#[inline(always)]
+fn f8<const N: usize>(rec: &[u8; N], f: usize) -> u8 {
+    rec.get(f).copied().unwrap_or(0)
+}
+
+/// The table checks, run on a bundle whose header and strings are valid.
+/// It keeps what every check reads (the bytes, the section directory, the
+/// string data) at hand rather than going through the bundle each time:
+/// validation reads every field of every record once.
+pub(crate) struct Checker<'v> {
+    bytes: &'v [u8],
+    secs: [Sec; SECTION_COUNT],
+    /// The string data, already checked (UTF-8, every end on a boundary).
+    text: &'v str,
+    n_strings: usize,
+}
+
+impl<'v> Checker<'v> {
+    pub fn new(bytes: &'v [u8], secs: [Sec; SECTION_COUNT], text: &'v str) -> Checker<'v> {
+        let n_strings = proven(secs.get(Section::StringEnds.index())).map_or(0, |s| s.count());
+        Checker {
+            bytes,
+            secs,
+            text,
+            n_strings,
+        }
+    }
+
+    #[inline]
     fn sec(&self, s: Section) -> Sec {
-        self.v.sec(s)
+        proven(self.secs.get(s.index()).copied()).unwrap_or_default()
     }
 
+    #[inline]
+    #[track_caller]
     fn u32(&self, at: usize) -> u32 {
-        rd32(&self.v.bytes, at)
+        rd32(self.bytes, at)
     }
 
-    fn n_strings(&self) -> usize {
-        self.sec(Section::StringEnds).count()
+    #[inline]
+    #[track_caller]
+    fn u8(&self, at: usize) -> u8 {
+        rd8(self.bytes, at)
+    }
+
+    /// The children of record `i` of `parent` in `child` (CSR column `f`),
+    /// once the column is checked.
+    fn children(&self, parent: Section, i: usize, f: usize, child: Section) -> (usize, usize) {
+        let p = self.sec(parent);
+        let first = self.u32(p.at(i, f)) as usize;
+        let end = if i + 1 < p.count() {
+            self.u32(p.at(i + 1, f)) as usize
+        } else {
+            self.sec(child).count()
+        };
+        (first, end.max(first))
+    }
+
+    /// The records of section `s`, `N` bytes each, in order (the directory
+    /// check proved the section in bounds and a whole number of records).
+    fn records<const N: usize>(&self, s: Section) -> impl Iterator<Item = &'v [u8; N]> + 'v {
+        let sec = self.sec(s);
+        debug_assert_eq!(sec.rec, N);
+        proven(self.bytes.get(sec.off..sec.off + sec.len))
+            .unwrap_or_default()
+            .chunks_exact(N)
+            .filter_map(|r| <&[u8; N]>::try_from(r).ok())
+    }
+
+    /// String number `i`, once string references are checked.
+    fn string(&self, i: u32) -> &'v str {
+        let ends = self.sec(Section::StringEnds);
+        let i = i as usize;
+        let end = self.u32(ends.at(i, 0)) as usize;
+        let start = match i {
+            0 => 0,
+            _ => self.u32(ends.at(i - 1, 0)) as usize,
+        };
+        proven(self.text.get(start..end)).unwrap_or("")
     }
 
     pub fn string_ref(
@@ -39,10 +114,10 @@ impl Checker<'_, '_> {
             return if optional {
                 Ok(())
             } else {
-                Err(err(at, ErrorKind::MissingReference { what }))
+                Err(err(at, BundleErrorKind::MissingReference { what }))
             };
         }
-        self.index(at, value, self.n_strings(), what)
+        self.index(at, value, self.n_strings, what)
     }
 
     fn index(
@@ -55,7 +130,7 @@ impl Checker<'_, '_> {
         if value as usize >= count {
             return Err(err(
                 at,
-                ErrorKind::IndexOutOfRange {
+                BundleErrorKind::IndexOutOfRange {
                     what,
                     index: u64::from(value),
                     count: count as u64,
@@ -65,16 +140,15 @@ impl Checker<'_, '_> {
         Ok(())
     }
 
-    fn string_fields(
+    fn string_fields<const N: usize>(
         &self,
         s: Section,
         fields: &[(usize, bool, &'static str)],
     ) -> Result<(), BundleError> {
         let sec = self.sec(s);
-        for i in 0..sec.count() {
+        for (i, rec) in self.records::<N>(s).enumerate() {
             for &(f, optional, what) in fields {
-                let at = sec.at(i, f);
-                self.string_ref(at, self.u32(at), optional, what)?;
+                self.string_ref(sec.at(i, f), f32(rec, f), optional, what)?;
             }
         }
         Ok(())
@@ -85,35 +159,38 @@ impl Checker<'_, '_> {
     /// decrease, and the last record's children run to the end of `child`.
     /// So the children of consecutive records tile `child` exactly. All the
     /// columns of a table are checked in one pass over it.
-    fn csr(
+    fn csr<const N: usize>(
         &self,
         parent: Section,
         columns: &[(usize, Section, &'static str)],
     ) -> Result<(), BundleError> {
         let p = self.sec(parent);
-        let mut expected = vec![0usize; columns.len()];
-        for i in 0..p.count() {
-            for (&(f, child, what), expected) in columns.iter().zip(expected.iter_mut()) {
-                let at = p.at(i, f);
-                let first = self.u32(at) as usize;
+        // Per column: the least first child the next record may name, and
+        // the size of the child table.
+        let mut state: Vec<(usize, usize)> = columns
+            .iter()
+            .map(|&(_, child, _)| (0, self.sec(child).count()))
+            .collect();
+        for (i, rec) in self.records::<N>(parent).enumerate() {
+            for (&(f, _, what), (expected, total)) in columns.iter().zip(state.iter_mut()) {
+                let first = f32(rec, f) as usize;
                 if (i == 0 && first != 0) || first < *expected {
                     return Err(err(
-                        at,
-                        ErrorKind::RangeNotTiling {
+                        p.at(i, f),
+                        BundleErrorKind::RangeNotTiling {
                             what,
                             expected: *expected as u64,
                             found: first as u64,
                         },
                     ));
                 }
-                let total = self.sec(child).count();
-                if first > total {
+                if first > *total {
                     return Err(err(
-                        at,
-                        ErrorKind::OffsetOutOfRange {
+                        p.at(i, f),
+                        BundleErrorKind::OffsetOutOfRange {
                             what,
                             offset: first as u64,
-                            len: total as u64,
+                            len: *total as u64,
                         },
                     ));
                 }
@@ -125,7 +202,7 @@ impl Checker<'_, '_> {
             if p.count() == 0 && c.count() != 0 {
                 return Err(err(
                     c.off,
-                    ErrorKind::RangeNotTiling {
+                    BundleErrorKind::RangeNotTiling {
                         what,
                         expected: 0,
                         found: c.count() as u64,
@@ -142,23 +219,23 @@ impl Checker<'_, '_> {
         } else {
             Err(err(
                 at,
-                ErrorKind::BadEnum {
+                BundleErrorKind::BadEnum {
                     what,
-                    value: u64::from(rd8(&self.v.bytes, at)),
+                    value: u64::from(self.u8(at)),
                 },
             ))
         }
     }
 
     fn zero(&self, from: usize, len: usize) -> Result<(), BundleError> {
-        check_zero(&self.v.bytes, from, from + len)
+        check_zero(self.bytes, from, from + len)
     }
 
     pub fn args(&self) -> Result<(), BundleError> {
         let s = self.sec(Section::Args);
         for i in 0..s.count() {
             let kind_at = s.at(i, A_KIND);
-            let kind = rd8(&self.v.bytes, kind_at);
+            let kind = self.u8(kind_at);
             self.enum_field(kind_at, kind <= 2, "argument kind")?;
             self.zero(s.at(i, A_PAD), 3)?;
             let key_at = s.at(i, A_KEY);
@@ -167,7 +244,7 @@ impl Checker<'_, '_> {
                 if key != NONE {
                     return Err(err(
                         key_at,
-                        ErrorKind::ValueOutOfRange {
+                        BundleErrorKind::ValueOutOfRange {
                             what: "key of a positional argument",
                             value: i64::from(key),
                         },
@@ -183,7 +260,7 @@ impl Checker<'_, '_> {
     }
 
     pub fn matches(&self) -> Result<(), BundleError> {
-        self.csr(
+        self.csr::<8>(
             Section::Matches,
             &[(F1, Section::Args, "first argument of a match")],
         )?;
@@ -198,7 +275,7 @@ impl Checker<'_, '_> {
 
     /// Checks every program's stack discipline; returns the deepest stack.
     pub fn programs(&self) -> Result<usize, BundleError> {
-        self.csr(
+        self.csr::<8>(
             Section::Programs,
             &[
                 (F0, Section::Code, "first instruction of a program"),
@@ -209,12 +286,12 @@ impl Checker<'_, '_> {
         let code = self.sec(Section::Code);
         let mut max_depth = 0usize;
         for i in 0..p.count() {
-            let (c0, c1) = self.v.children(Section::Programs, i, F0, Section::Code);
-            let (m0, m1) = self.v.children(Section::Programs, i, F1, Section::Matches);
+            let (c0, c1) = self.children(Section::Programs, i, F0, Section::Code);
+            let (m0, m1) = self.children(Section::Programs, i, F1, Section::Matches);
             let program_err = |reason| {
                 err(
                     p.at(i, F0),
-                    ErrorKind::BadProgram {
+                    BundleErrorKind::BadProgram {
                         program: i as u64,
                         reason,
                     },
@@ -223,7 +300,7 @@ impl Checker<'_, '_> {
             if c1 - c0 > limits::MAX_PROGRAM_LEN {
                 return Err(err(
                     p.at(i, F0),
-                    ErrorKind::LimitExceeded {
+                    BundleErrorKind::LimitExceeded {
                         what: "a program's length",
                         limit: limits::MAX_PROGRAM_LEN as u64,
                         found: (c1 - c0) as u64,
@@ -233,11 +310,7 @@ impl Checker<'_, '_> {
             if c1 == c0 {
                 return Err(program_err(ProgramError::Empty));
             }
-            let ops = self
-                .v
-                .bytes
-                .get(code.off + c0..code.off + c1)
-                .unwrap_or_default();
+            let ops = proven(self.bytes.get(code.off + c0..code.off + c1)).unwrap_or_default();
             let mut depth = 0usize;
             let mut seen = 0usize;
             for (k, &op) in ops.iter().enumerate() {
@@ -251,7 +324,7 @@ impl Checker<'_, '_> {
                         if depth < 2 {
                             return Err(err(
                                 code.off + c0 + k,
-                                ErrorKind::BadProgram {
+                                BundleErrorKind::BadProgram {
                                     program: i as u64,
                                     reason: ProgramError::StackUnderflow { at: k as u64 },
                                 },
@@ -262,7 +335,7 @@ impl Checker<'_, '_> {
                     opcode => {
                         return Err(err(
                             code.off + c0 + k,
-                            ErrorKind::BadProgram {
+                            BundleErrorKind::BadProgram {
                                 program: i as u64,
                                 reason: ProgramError::BadOpcode {
                                     at: k as u64,
@@ -289,11 +362,11 @@ impl Checker<'_, '_> {
     }
 
     pub fn cgroups(&self) -> Result<(), BundleError> {
-        self.csr(
+        self.csr::<8>(
             Section::Cgroups,
             &[(F1, Section::CgroupNames, "first name of a cgroup")],
         )?;
-        self.csr(
+        self.csr::<8>(
             Section::CgroupNames,
             &[(
                 F1,
@@ -301,9 +374,9 @@ impl Checker<'_, '_> {
                 "first setting of a cgroup name",
             )],
         )?;
-        self.string_fields(Section::Cgroups, &[(F0, false, "cgroup controller")])?;
-        self.string_fields(Section::CgroupNames, &[(F0, false, "cgroup name")])?;
-        self.string_fields(
+        self.string_fields::<8>(Section::Cgroups, &[(F0, false, "cgroup controller")])?;
+        self.string_fields::<8>(Section::CgroupNames, &[(F0, false, "cgroup name")])?;
+        self.string_fields::<8>(
             Section::CgroupSettings,
             &[
                 (F0, false, "cgroup setting key"),
@@ -318,11 +391,11 @@ impl Checker<'_, '_> {
             let r_at = s.at(i, L_RESOURCE);
             self.enum_field(
                 r_at,
-                Resource::from_code(rd8(&self.v.bytes, r_at)).is_some(),
+                Resource::from_code(self.u8(r_at)).is_some(),
                 "limit resource",
             )?;
             let f_at = s.at(i, L_FLAGS);
-            let flags = rd8(&self.v.bytes, f_at);
+            let flags = self.u8(f_at);
             self.enum_field(
                 f_at,
                 flags <= (LF_SOFT_UNLIMITED | LF_HARD_UNLIMITED),
@@ -341,7 +414,7 @@ impl Checker<'_, '_> {
 
     pub fn settings(&self) -> Result<(), BundleError> {
         let s = self.sec(Section::Settings);
-        self.csr(
+        self.csr::<SETTINGS_SIZE>(
             Section::Settings,
             &[
                 (S_NORMAL_EXITS, Section::NormalExits, "first normal exit"),
@@ -349,7 +422,7 @@ impl Checker<'_, '_> {
                 (S_CGROUPS, Section::Cgroups, "first cgroup"),
             ],
         )?;
-        self.string_fields(
+        self.string_fields::<SETTINGS_SIZE>(
             Section::Settings,
             &[
                 (S_AUTHOR, true, "author"),
@@ -364,21 +437,23 @@ impl Checker<'_, '_> {
             ],
         )?;
         let limits = self.sec(Section::Limits);
-        for i in 0..s.count() {
-            let flags_at = s.at(i, S_FLAGS);
-            let flags = self.u32(flags_at);
+        let mut records = self
+            .records::<SETTINGS_SIZE>(Section::Settings)
+            .enumerate()
+            .peekable();
+        while let Some((i, rec)) = records.next() {
+            let flags = f32(rec, S_FLAGS);
             if flags & !SF_KNOWN != 0 {
                 return Err(err(
-                    flags_at,
-                    ErrorKind::BadEnum {
+                    s.at(i, S_FLAGS),
+                    BundleErrorKind::BadEnum {
                         what: "settings flags",
                         value: u64::from(flags),
                     },
                 ));
             }
             let ranged = |f: usize, bit: u32, lo: i64, hi: i64, what: &'static str| {
-                let at = s.at(i, f);
-                let value = i64::from(self.u32(at) as i32);
+                let value = i64::from(f32(rec, f) as i32);
                 let ok = if flags & bit != 0 {
                     (lo..=hi).contains(&value)
                 } else {
@@ -387,7 +462,10 @@ impl Checker<'_, '_> {
                 if ok {
                     Ok(())
                 } else {
-                    Err(err(at, ErrorKind::ValueOutOfRange { what, value }))
+                    Err(err(
+                        s.at(i, f),
+                        BundleErrorKind::ValueOutOfRange { what, value },
+                    ))
                 }
             };
             ranged(S_NICE, SF_NICE, -20, 19, "nice")?;
@@ -401,51 +479,55 @@ impl Checker<'_, '_> {
                 ),
             ];
             for (f, bit, what) in count_bits {
-                let at = s.at(i, f);
-                if flags & bit == 0 && self.u32(at) != 0 {
+                let value = f32(rec, f);
+                if flags & bit == 0 && value != 0 {
                     return Err(err(
-                        at,
-                        ErrorKind::ValueOutOfRange {
+                        s.at(i, f),
+                        BundleErrorKind::ValueOutOfRange {
                             what,
-                            value: i64::from(self.u32(at)),
+                            value: i64::from(value),
                         },
                     ));
                 }
             }
-            let umask_at = s.at(i, S_UMASK);
-            let umask = self.u32(umask_at);
+            let umask = f32(rec, S_UMASK);
             if umask > 0o777 {
                 return Err(err(
-                    umask_at,
-                    ErrorKind::ValueOutOfRange {
+                    s.at(i, S_UMASK),
+                    BundleErrorKind::ValueOutOfRange {
                         what: "umask",
                         value: i64::from(umask),
                     },
                 ));
             }
-            let e_at = s.at(i, S_EXPECT);
             self.enum_field(
-                e_at,
-                Expect::from_code(rd8(&self.v.bytes, e_at)).is_some(),
+                s.at(i, S_EXPECT),
+                Expect::from_code(f8(rec, S_EXPECT)).is_some(),
                 "expect",
             )?;
-            let c_at = s.at(i, S_CONSOLE);
             self.enum_field(
-                c_at,
-                Console::from_code(rd8(&self.v.bytes, c_at)).is_some(),
+                s.at(i, S_CONSOLE),
+                Console::from_code(f8(rec, S_CONSOLE)).is_some(),
                 "console",
             )?;
-            self.zero(s.at(i, S_PAD), SETTINGS_SIZE - S_PAD)?;
+            if let Some(k) = rec
+                .get(S_PAD..)
+                .and_then(|pad| pad.iter().position(|&b| b != 0))
+            {
+                return Err(err(s.at(i, S_PAD) + k, BundleErrorKind::NonZeroPadding));
+            }
             // Limits of one settings record: resources strictly increasing.
-            let (l0, l1) = self
-                .v
-                .children(Section::Settings, i, S_LIMITS, Section::Limits);
+            let l0 = f32(rec, S_LIMITS) as usize;
+            let l1 = records
+                .peek()
+                .map_or(limits.count(), |(_, next)| f32(next, S_LIMITS) as usize)
+                .max(l0);
             for k in l0 + 1..l1 {
-                let prev = rd8(&self.v.bytes, limits.at(k - 1, L_RESOURCE));
-                if rd8(&self.v.bytes, limits.at(k, L_RESOURCE)) <= prev {
+                let prev = self.u8(limits.at(k - 1, L_RESOURCE));
+                if self.u8(limits.at(k, L_RESOURCE)) <= prev {
                     return Err(err(
                         limits.at(k, L_RESOURCE),
-                        ErrorKind::NotSorted {
+                        BundleErrorKind::NotSorted {
                             what: "the limits of a job",
                         },
                     ));
@@ -461,13 +543,13 @@ impl Checker<'_, '_> {
             let k_at = s.at(i, P_KIND);
             self.enum_field(
                 k_at,
-                ProcessKind::from_code(rd8(&self.v.bytes, k_at)).is_some(),
+                ProcessKind::from_code(self.u8(k_at)).is_some(),
                 "process kind",
             )?;
             let b_at = s.at(i, P_BODY);
-            self.enum_field(b_at, rd8(&self.v.bytes, b_at) <= 1, "process body kind")?;
+            self.enum_field(b_at, self.u8(b_at) <= 1, "process body kind")?;
             let o_at = s.at(i, P_ORIGIN);
-            self.enum_field(o_at, rd8(&self.v.bytes, o_at) <= 1, "process origin")?;
+            self.enum_field(o_at, self.u8(o_at) <= 1, "process origin")?;
             self.zero(s.at(i, P_PAD), 1)?;
             let t_at = s.at(i, P_TEXT);
             self.string_ref(t_at, self.u32(t_at), false, "process text")?;
@@ -481,7 +563,7 @@ impl Checker<'_, '_> {
             (Section::Exports, "export entry"),
             (Section::Emits, "emits entry"),
         ] {
-            self.string_fields(s, &[(0, false, what)])?;
+            self.string_fields::<4>(s, &[(0, false, what)])?;
         }
         Ok(())
     }
@@ -492,14 +574,14 @@ impl Checker<'_, '_> {
         if n > limits::MAX_JOBS {
             return Err(err(
                 H_DIRECTORY + Section::Jobs.index() * DIRECTORY_ENTRY + 4,
-                ErrorKind::LimitExceeded {
+                BundleErrorKind::LimitExceeded {
                     what: "the number of jobs",
                     limit: limits::MAX_JOBS as u64,
                     found: n as u64,
                 },
             ));
         }
-        self.csr(
+        self.csr::<JOB_SIZE>(
             Section::Jobs,
             &[
                 (J_PROCESSES, Section::Processes, "first process of a job"),
@@ -508,7 +590,7 @@ impl Checker<'_, '_> {
                 (J_EMITS, Section::Emits, "first emits entry of a job"),
             ],
         )?;
-        self.string_fields(
+        self.string_fields::<JOB_SIZE>(
             Section::Jobs,
             &[
                 (J_NAME, false, "job name"),
@@ -521,17 +603,24 @@ impl Checker<'_, '_> {
         let programs = self.sec(Section::Programs).count();
         let procs = self.sec(Section::Processes);
         let mut prev_name = "";
-        for i in 0..n {
-            let at = s.at(i, J_SETTINGS);
-            self.index(at, self.u32(at), settings, "settings of a job")?;
-            let flags_at = s.at(i, J_FLAGS);
-            let flags = self.u32(flags_at);
-            let has_override = self.u32(s.at(i, J_OVERRIDE_FILE)) != NONE;
+        let mut jobs = self
+            .records::<JOB_SIZE>(Section::Jobs)
+            .enumerate()
+            .peekable();
+        while let Some((i, rec)) = jobs.next() {
+            self.index(
+                s.at(i, J_SETTINGS),
+                f32(rec, J_SETTINGS),
+                settings,
+                "settings of a job",
+            )?;
+            let flags = f32(rec, J_FLAGS);
+            let has_override = f32(rec, J_OVERRIDE_FILE) != NONE;
             let bad_flags = flags & !JF_KNOWN != 0 || (flags != 0 && !has_override);
             if bad_flags {
                 return Err(err(
-                    flags_at,
-                    ErrorKind::BadEnum {
+                    s.at(i, J_FLAGS),
+                    BundleErrorKind::BadEnum {
                         what: "job flags",
                         value: u64::from(flags),
                     },
@@ -541,48 +630,50 @@ impl Checker<'_, '_> {
                 (J_START_ON, J_START_ON_LINE, JF_START_ON_IN_OVERRIDE),
                 (J_STOP_ON, J_STOP_ON_LINE, JF_STOP_ON_IN_OVERRIDE),
             ] {
-                let at = s.at(i, f);
-                let p = self.u32(at);
+                let p = f32(rec, f);
                 if p == NONE {
-                    let line_at = s.at(i, line_f);
-                    if self.u32(line_at) != 0 || flags & bit != 0 {
-                        return Err(err(line_at, ErrorKind::NonZeroPadding));
+                    if f32(rec, line_f) != 0 || flags & bit != 0 {
+                        return Err(err(s.at(i, line_f), BundleErrorKind::NonZeroPadding));
                     }
                 } else {
-                    self.index(at, p, programs, "program of a job")?;
+                    self.index(s.at(i, f), p, programs, "program of a job")?;
                 }
             }
-            let (p0, p1) = self
-                .v
-                .children(Section::Jobs, i, J_PROCESSES, Section::Processes);
+            // This job's processes: from its first to the next job's (the
+            // column is checked), each kind after the one before.
+            let p0 = f32(rec, J_PROCESSES) as usize;
+            let p1 = jobs
+                .peek()
+                .map_or(procs.count(), |(_, next)| f32(next, J_PROCESSES) as usize)
+                .max(p0);
+            let mut prev_kind = None;
             for k in p0..p1 {
                 let o_at = procs.at(k, P_ORIGIN);
-                if rd8(&self.v.bytes, o_at) == 1 && !has_override {
+                if self.u8(o_at) == 1 && !has_override {
                     return Err(err(
                         o_at,
-                        ErrorKind::BadEnum {
+                        BundleErrorKind::BadEnum {
                             what: "process origin (the job has no override file)",
                             value: 1,
                         },
                     ));
                 }
-                if k > p0
-                    && rd8(&self.v.bytes, procs.at(k, P_KIND))
-                        <= rd8(&self.v.bytes, procs.at(k - 1, P_KIND))
-                {
+                let kind = self.u8(procs.at(k, P_KIND));
+                if prev_kind.is_some_and(|prev| kind <= prev) {
                     return Err(err(
                         procs.at(k, P_KIND),
-                        ErrorKind::NotSorted {
+                        BundleErrorKind::NotSorted {
                             what: "the processes of a job",
                         },
                     ));
                 }
+                prev_kind = Some(kind);
             }
-            let here = self.v.string(self.u32(s.at(i, J_NAME)));
+            let here = self.string(f32(rec, J_NAME));
             if i > 0 && prev_name >= here {
                 return Err(err(
                     s.at(i, J_NAME),
-                    ErrorKind::NotSorted { what: "job names" },
+                    BundleErrorKind::NotSorted { what: "job names" },
                 ));
             }
             prev_name = here;
@@ -596,34 +687,34 @@ impl Checker<'_, '_> {
         if n > limits::MAX_EVENTS {
             return Err(err(
                 H_DIRECTORY + Section::Events.index() * DIRECTORY_ENTRY + 4,
-                ErrorKind::LimitExceeded {
+                BundleErrorKind::LimitExceeded {
                     what: "the number of events",
                     limit: limits::MAX_EVENTS as u64,
                     found: n as u64,
                 },
             ));
         }
-        self.csr(
+        self.csr::<8>(
             Section::Events,
             &[(F1, Section::EventRefs, "first reference of an event")],
         )?;
-        self.string_fields(Section::Events, &[(F0, false, "event name")])?;
+        self.string_fields::<8>(Section::Events, &[(F0, false, "event name")])?;
         let mut prev_name = "";
         for i in 0..n {
-            let (r0, r1) = self.v.children(Section::Events, i, F1, Section::EventRefs);
+            let (r0, r1) = self.children(Section::Events, i, F1, Section::EventRefs);
             if r0 == r1 {
                 return Err(err(
                     s.at(i, F1),
-                    ErrorKind::MissingReference {
+                    BundleErrorKind::MissingReference {
                         what: "a job waiting for the event",
                     },
                 ));
             }
-            let here = self.v.string(self.u32(s.at(i, F0)));
+            let here = self.string(self.u32(s.at(i, F0)));
             if i > 0 && prev_name >= here {
                 return Err(err(
                     s.at(i, F0),
-                    ErrorKind::NotSorted {
+                    BundleErrorKind::NotSorted {
                         what: "event names",
                     },
                 ));
@@ -640,7 +731,7 @@ impl Checker<'_, '_> {
     pub fn event_index(&self) -> Result<(), BundleError> {
         let events = self.sec(Section::Events);
         let refs = self.sec(Section::EventRefs);
-        let jobs = self.sec(Section::Jobs);
+
         let matches = self.sec(Section::Matches);
         let n_events = events.count();
         // Distinct events per program, as CSR (`seen` holds program + 1).
@@ -648,14 +739,23 @@ impl Checker<'_, '_> {
         let mut seen = vec![0u32; n_events];
         let mut program_events: Vec<u32> = Vec::with_capacity(matches.count());
         let mut program_first: Vec<usize> = Vec::with_capacity(n_programs + 1);
-        for p in 0..n_programs {
+        // The programs' matches tile the match table in order (checked):
+        // walk both tables once, side by side.
+        let mut programs = self.records::<8>(Section::Programs).peekable();
+        let mut match_records = self.records::<8>(Section::Matches);
+        let mut p = 0u32;
+        while let Some(program) = programs.next() {
+            p += 1;
             program_first.push(program_events.len());
-            let (m0, m1) = self.v.children(Section::Programs, p, F1, Section::Matches);
-            for m in m0..m1 {
-                let e = self.u32(matches.at(m, F0));
-                if let Some(mark) = seen.get_mut(e as usize) {
-                    if *mark != p as u32 + 1 {
-                        *mark = p as u32 + 1;
+            let m0 = f32(program, F1) as usize;
+            let m1 = programs
+                .peek()
+                .map_or(matches.count(), |next| f32(next, F1) as usize);
+            for m in match_records.by_ref().take(m1.saturating_sub(m0)) {
+                let e = f32(m, F0);
+                if let Some(mark) = proven(seen.get_mut(e as usize)) {
+                    if *mark != p {
+                        *mark = p;
                         program_events.push(e);
                     }
                 }
@@ -663,24 +763,30 @@ impl Checker<'_, '_> {
         }
         program_first.push(program_events.len());
         // Per event: (next reference to consume, end of its references).
-        let mut cursor: Vec<(usize, usize)> = (0..n_events)
-            .map(|e| self.v.children(Section::Events, e, F1, Section::EventRefs))
-            .collect();
-        for j in 0..jobs.count() {
+        let mut cursor: Vec<(usize, usize)> = Vec::with_capacity(n_events);
+        let mut event_records = self.records::<8>(Section::Events).peekable();
+        while let Some(event) = event_records.next() {
+            let r0 = f32(event, F1) as usize;
+            let r1 = event_records
+                .peek()
+                .map_or(refs.count(), |next| f32(next, F1) as usize);
+            cursor.push((r0, r1.max(r0)));
+        }
+        for (j, job) in self.records::<JOB_SIZE>(Section::Jobs).enumerate() {
             for (f, which) in [(J_START_ON, 0), (J_STOP_ON, REF_STOP_ON)] {
-                let p = self.u32(jobs.at(j, f));
+                let p = f32(job, f);
                 if p == NONE {
                     continue;
                 }
                 let expected = (j as u32) << 1 | which;
                 let p = p as usize;
                 let (e0, e1) = (
-                    program_first.get(p).copied().unwrap_or(0),
-                    program_first.get(p + 1).copied().unwrap_or(0),
+                    proven(program_first.get(p).copied()).unwrap_or(0),
+                    proven(program_first.get(p + 1).copied()).unwrap_or(0),
                 );
-                for &e in program_events.get(e0..e1).unwrap_or_default() {
+                for &e in proven(program_events.get(e0..e1)).unwrap_or_default() {
                     let e = e as usize;
-                    let Some((c, end)) = cursor.get_mut(e) else {
+                    let Some((c, end)) = proven(cursor.get_mut(e)) else {
                         continue;
                     };
                     let end = *end;
@@ -693,7 +799,7 @@ impl Checker<'_, '_> {
                         };
                         return Err(err(
                             at,
-                            ErrorKind::EventIndexMismatch {
+                            BundleErrorKind::EventIndexMismatch {
                                 event: e as u64,
                                 expected: Some(u64::from(expected)),
                                 found: found.map(u64::from),
@@ -708,7 +814,7 @@ impl Checker<'_, '_> {
             if c != end {
                 return Err(err(
                     refs.at(c, 0),
-                    ErrorKind::EventIndexMismatch {
+                    BundleErrorKind::EventIndexMismatch {
                         event: e as u64,
                         expected: None,
                         found: Some(u64::from(self.u32(refs.at(c, 0)))),

@@ -1,18 +1,33 @@
 //! Test support shared by the crate's tests, the fuzz targets and the
 //! benchmarks: a small job set that touches every field of the format,
 //! resealing an edited bundle, the checks every validated bundle must
-//! pass, and the replay `main` of every fuzz target (bundle and machine).
-//! Not part of the format's API; it may panic (it asserts).
+//! pass, the replay `main` of every fuzz target (bundle and machine), and
+//! the format's internals that its own tests poke at (the byte layout,
+//! the checksum, the LZ4 codec). Only with the `testing` feature; not part
+//! of the format's API; it may panic (it asserts).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::checksum::xxh64;
+pub use crate::checksum::xxh64;
 use crate::layout::{CHECKSUM_START, H_CHECKSUM, H_TOTAL_LEN};
+pub use crate::lz4::{compress as lz4_compress, decompress as lz4_decompress};
+
+/// The byte layout of the format (offsets, record sizes, codes), for tests
+/// that corrupt a bundle one field at a time.
+pub mod layout {
+    pub use crate::layout::*;
+}
 use crate::model::*;
 use crate::program::{EventRef, OperatorState, Program};
 use crate::{validate, write_with, ValidatedBundle, WriteOptions};
+
+/// Whether a read past the end of a validated bundle panics in this build
+/// (it must in every test and fuzz build: see the `cursor` module).
+pub fn missed_reads_panic() -> bool {
+    crate::cursor::LOUD
+}
 
 /// `data` with its total length and checksum fields made correct, so that
 /// an edited or mutated bundle reaches the checks behind the checksum.

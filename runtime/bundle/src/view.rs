@@ -3,68 +3,13 @@
 //! code they read, so the fallbacks (`0`, `""`, empty ranges) are never
 //! taken on a validated bundle.
 
-use std::ops::Range;
-
+use crate::cursor::{proven, rd32, rd64, rd8};
 use crate::layout::*;
 use crate::model::*;
 use crate::program::Program;
-use crate::read::{rd32, rd64, rd8, Sec, ValidatedBundle};
+use crate::validated::ValidatedBundle;
 
 impl<'a> ValidatedBundle<'a> {
-    pub(crate) fn sec(&self, s: Section) -> Sec {
-        self.secs.get(s.index()).copied().unwrap_or_default()
-    }
-
-    pub(crate) fn field(&self, s: Section, i: usize, f: usize) -> u32 {
-        rd32(&self.bytes, self.sec(s).at(i, f))
-    }
-
-    pub(crate) fn byte(&self, s: Section, i: usize, f: usize) -> u8 {
-        rd8(&self.bytes, self.sec(s).at(i, f))
-    }
-
-    /// The children of record `i` of `parent` in `child` (CSR column `f`).
-    pub(crate) fn children(
-        &self,
-        parent: Section,
-        i: usize,
-        f: usize,
-        child: Section,
-    ) -> (usize, usize) {
-        let first = self.field(parent, i, f) as usize;
-        let end = if i + 1 < self.sec(parent).count() {
-            self.field(parent, i + 1, f) as usize
-        } else {
-            self.sec(child).count()
-        };
-        (first, end.max(first))
-    }
-
-    fn range(&self, parent: Section, i: usize, f: usize, child: Section) -> Range<usize> {
-        let (a, b) = self.children(parent, i, f, child);
-        a..b
-    }
-
-    /// String number `i` (`""` for an index out of range, never the case
-    /// for an index read from a validated bundle).
-    pub(crate) fn string(&self, i: u32) -> &str {
-        let ends = self.sec(Section::StringEnds);
-        let at = ends.off + 4 * i as usize;
-        let end = match self.bytes.get(at..at + 4) {
-            Some(&[a, b, c, d]) if (i as usize) < ends.count() => u32::from_le_bytes([a, b, c, d]),
-            _ => return "",
-        };
-        let start = match i {
-            0 => 0,
-            _ => rd32(&self.bytes, at - 4),
-        };
-        self.strings.get(start as usize..end as usize).unwrap_or("")
-    }
-
-    pub(crate) fn opt_string(&self, i: u32) -> Option<&str> {
-        (i != NONE).then(|| self.string(i))
-    }
-
     // ---- header ----------------------------------------------------------
 
     /// The bundle's size in bytes.
@@ -101,7 +46,7 @@ impl<'a> ValidatedBundle<'a> {
 
     pub fn source_digest(&self) -> [u8; 32] {
         let mut d = [0u8; 32];
-        if let Some(s) = self.bytes.get(H_SOURCE_DIGEST..H_SOURCE_DIGEST + 32) {
+        if let Some(s) = proven(self.bytes.get(H_SOURCE_DIGEST..H_SOURCE_DIGEST + 32)) {
             d.copy_from_slice(s);
         }
         d
@@ -113,7 +58,10 @@ impl<'a> ValidatedBundle<'a> {
 
     /// Number of distinct strings, and their total size (uncompressed).
     pub fn string_stats(&self) -> (usize, usize) {
-        (self.sec(Section::StringEnds).count(), self.strings.len())
+        (
+            self.sec(Section::StringEnds).count(),
+            self.string_data_len(),
+        )
     }
 
     /// `(name, offset, length)` of every section, in file order.
@@ -396,16 +344,16 @@ impl<'b> Job<'b> {
 
     pub fn nice(&self) -> Option<i8> {
         self.flag(SF_NICE)
-            .then(|| i8::try_from(self.s(S_NICE) as i32).unwrap_or(0))
+            .then(|| proven(i8::try_from(self.s(S_NICE) as i32).ok()).unwrap_or(0))
     }
 
     pub fn oom_score(&self) -> Option<i16> {
         self.flag(SF_OOM_SCORE)
-            .then(|| i16::try_from(self.s(S_OOM_SCORE) as i32).unwrap_or(0))
+            .then(|| proven(i16::try_from(self.s(S_OOM_SCORE) as i32).ok()).unwrap_or(0))
     }
 
     pub fn umask(&self) -> u16 {
-        u16::try_from(self.s(S_UMASK)).unwrap_or(0o022)
+        proven(u16::try_from(self.s(S_UMASK)).ok()).unwrap_or(crate::defaults::UMASK)
     }
 
     pub fn kill_timeout(&self) -> u64 {
@@ -418,19 +366,21 @@ impl<'b> Job<'b> {
     }
 
     pub fn expect(&self) -> Expect {
-        Expect::from_code(
-            self.b
-                .byte(Section::Settings, self.settings_index(), S_EXPECT),
-        )
+        proven(Expect::from_code(self.b.byte(
+            Section::Settings,
+            self.settings_index(),
+            S_EXPECT,
+        )))
         .unwrap_or_default()
     }
 
     /// `None`: init's default.
     pub fn console(&self) -> Option<Console> {
-        Console::from_code(
-            self.b
-                .byte(Section::Settings, self.settings_index(), S_CONSOLE),
-        )
+        proven(Console::from_code(self.b.byte(
+            Section::Settings,
+            self.settings_index(),
+            S_CONSOLE,
+        )))
         .flatten()
     }
 
@@ -460,7 +410,7 @@ impl<'b> Job<'b> {
             let value =
                 |f: usize, bit: u8| (flags & bit == 0).then(|| rd64(&b.bytes, sec.at(k, f)));
             LimitSpec {
-                resource: Resource::from_code(rd8(&b.bytes, sec.at(k, L_RESOURCE)))
+                resource: proven(Resource::from_code(rd8(&b.bytes, sec.at(k, L_RESOURCE))))
                     .unwrap_or(Resource::As),
                 soft: value(L_SOFT, LF_SOFT_UNLIMITED),
                 hard: value(L_HARD, LF_HARD_UNLIMITED),
@@ -622,8 +572,12 @@ pub struct ProcessView<'b> {
 
 impl<'b> ProcessView<'b> {
     pub fn kind(&self) -> ProcessKind {
-        ProcessKind::from_code(self.b.byte(Section::Processes, self.index, P_KIND))
-            .unwrap_or(ProcessKind::Main)
+        proven(ProcessKind::from_code(self.b.byte(
+            Section::Processes,
+            self.index,
+            P_KIND,
+        )))
+        .unwrap_or(ProcessKind::Main)
     }
 
     pub fn body(&self) -> BodyKind {

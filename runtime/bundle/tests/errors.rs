@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use upc_bundle::layout::*;
+use upc_bundle::testing::layout::*;
 use upc_bundle::testing::sample_spec;
-use upc_bundle::{validate, write_with, BundleError, ErrorKind, ProgramError, WriteOptions};
+use upc_bundle::{validate, write_with, BundleError, BundleErrorKind, ProgramError, WriteOptions};
 
 fn good(compress_strings: bool) -> Vec<u8> {
     write_with(&sample_spec(), WriteOptions { compress_strings }).unwrap()
@@ -90,7 +90,7 @@ fn future_version() {
     let e = expect(&b, "unsupported format version", H_VERSION);
     assert_eq!(
         e.kind,
-        ErrorKind::UnsupportedVersion {
+        BundleErrorKind::UnsupportedVersion {
             found: upc_bundle::FORMAT_VERSION + 1
         }
     );
@@ -106,7 +106,7 @@ fn bad_checksum() {
     let last = b.len() - 1;
     b[last] ^= 1;
     let e = expect(&b, "bad checksum", H_CHECKSUM);
-    assert!(matches!(e.kind, ErrorKind::BadChecksum { .. }));
+    assert!(matches!(e.kind, BundleErrorKind::BadChecksum { .. }));
     // The digest and the compiler version are covered too.
     let mut b = good(true);
     b[H_SOURCE_DIGEST] ^= 0xff;
@@ -172,7 +172,7 @@ fn overlapping_ranges() {
     put32(&mut b, jobs + JOB_SIZE + J_PROCESSES, 2);
     let at = jobs + 2 * JOB_SIZE + J_PROCESSES;
     let e = expect(&reseal(b), "overlapping or gapped range", at);
-    assert!(matches!(e.kind, ErrorKind::RangeNotTiling { .. }));
+    assert!(matches!(e.kind, BundleErrorKind::RangeNotTiling { .. }));
 }
 
 #[test]
@@ -221,7 +221,7 @@ fn malformed_bytecode() {
     let e = expect(&reseal(b), "malformed bytecode", code);
     assert_eq!(
         e.kind,
-        ErrorKind::BadProgram {
+        BundleErrorKind::BadProgram {
             program: 0,
             reason: ProgramError::BadOpcode { at: 0, opcode: 9 }
         }
@@ -243,7 +243,7 @@ fn malformed_bytecode() {
     let e = expect(&reseal(b), "malformed bytecode", programs + 8);
     assert!(matches!(
         e.kind,
-        ErrorKind::BadProgram {
+        BundleErrorKind::BadProgram {
             program: 1,
             reason: ProgramError::FinalDepth { depth: 3 },
         }
@@ -256,7 +256,7 @@ fn malformed_bytecode() {
     let e = expect(&reseal(b), "malformed bytecode", programs);
     assert!(matches!(
         e.kind,
-        ErrorKind::BadProgram {
+        BundleErrorKind::BadProgram {
             reason: ProgramError::MatchCount { .. },
             ..
         }
@@ -269,7 +269,7 @@ fn invalid_utf8() {
     let (data, _) = sec(&b, Section::StringData);
     b[data + 2] = 0xff;
     let e = expect(&reseal(b), "invalid UTF-8", data);
-    assert_eq!(e.kind, ErrorKind::InvalidUtf8 { valid_up_to: 2 });
+    assert_eq!(e.kind, BundleErrorKind::InvalidUtf8 { valid_up_to: 2 });
 
     // A string boundary inside the `é` of the sample's pre-start script.
     let b0 = good(false);
@@ -292,7 +292,7 @@ fn bad_compressed_strings() {
     let (data, _) = sec(&b, Section::StringData);
     b[data] = 0xff; // 15+ literals with a length running off the block
     let e = expect(&reseal(b), "bad compressed strings", data);
-    assert!(matches!(e.kind, ErrorKind::BadCompression { .. }));
+    assert!(matches!(e.kind, BundleErrorKind::BadCompression { .. }));
 }
 
 #[test]

@@ -26,6 +26,30 @@ fn sample_round_trips_compressed_and_not() {
 }
 
 #[test]
+fn an_owned_bundle_reads_the_same_as_a_borrowed_one_compressed_and_not() {
+    let spec = sample_spec();
+    for compress_strings in [true, false] {
+        let bytes = write_with(&spec, WriteOptions { compress_strings }).unwrap();
+        let borrowed = validate(&bytes).unwrap();
+        let owned = validate_owned(bytes.clone()).unwrap();
+        assert_eq!(owned.to_spec(), borrowed.to_spec());
+        assert_eq!(owned.string_stats(), borrowed.string_stats());
+        // Raw strings are read where they are: the owned bundle holds the
+        // file's bytes and nothing more.
+        assert_eq!(owned.bytes(), &bytes[..]);
+        let again = borrowed.into_owned();
+        assert_eq!(again.to_spec(), owned.to_spec());
+    }
+}
+
+#[test]
+fn test_builds_panic_on_a_read_past_the_end_release_or_not() {
+    // The `testing` feature, which every test build enables, turns the
+    // reader's quiet fallbacks into panics so offset bugs surface here.
+    assert!(upc_bundle::testing::missed_reads_panic());
+}
+
+#[test]
 fn writing_is_independent_of_input_order() {
     let spec = sample_spec();
     let mut reversed = spec.clone();

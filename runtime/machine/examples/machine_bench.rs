@@ -2,8 +2,15 @@
 //! large job tree costs.
 //!
 //! ```text
-//! cargo run --release -p upc-machine --example machine_bench [-- --boot BUNDLE] [--events N]
+//! cargo run --release -p upc-machine --example machine_bench [-- --boot BUNDLE] [--events N] [--load-only]
 //! ```
+//!
+//! Part 0 loads and reloads 10,000 (then 20,000) job classes that all wait
+//! for one event with no literal argument (`start on runlevel [2345]`, `stop on runlevel
+//! [!2345]`): every class is filed in the same list of the machine's event
+//! index, the case where a load that inserts one class at a time costs
+//! the square of the number of classes. Once with no `class_order`, once
+//! with every class named in it. `--load-only` stops after it.
 //!
 //! Part 1 loads 1,000 and 10,000 made-up job classes and emits a long
 //! stream of events, timing the whole `emit` (matching, instances coming
@@ -38,7 +45,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use upc_bundle::{
-    ArgSpec, BundleSpec, ConditionSpec, Expect, Instr, JobSpec, Location, MatchSpec, ProcessKind,
+    ArgKind, ArgSpec, BundleSpec, ConditionSpec, Expect, Instr, JobSpec, Location, MatchSpec,
+    ProcessKind,
 };
 use upc_machine::{Config, ExitStatus, Job, Machine, Spawn, Spawner, Stimulus, ValidatedBundle};
 
@@ -99,8 +107,13 @@ impl Spawner for FakeSpawner {
 fn main() -> ExitCode {
     let mut boot = None;
     let mut events: u64 = 2_000_000;
+    let mut load_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--load-only" {
+            load_only = true;
+            continue;
+        }
         match (a.as_str(), args.next()) {
             ("--boot", Some(path)) => boot = Some(path),
             ("--events", Some(n)) => match n.parse() {
@@ -111,12 +124,29 @@ fn main() -> ExitCode {
                 }
             },
             _ => {
-                eprintln!("usage: machine_bench [--boot BUNDLE] [--events N]");
+                eprintln!("usage: machine_bench [--boot BUNDLE] [--events N] [--load-only]");
                 return ExitCode::from(2);
             }
         }
     }
     print_machine();
+    println!();
+    println!("## Load and reload: classes under one event, no literal argument");
+    println!();
+    println!("| job set | class_order | Machine::new | reload (all idle) |");
+    println!("|---|---|---|---|");
+    // Twice the classes costs twice the time when loading is linear.
+    for classes in [LOAD_CLASSES, 2 * LOAD_CLASSES] {
+        for ordered in [false, true] {
+            if let Err(e) = load_bench(classes, ordered) {
+                eprintln!("machine_bench: load {classes}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if load_only {
+        return ExitCode::SUCCESS;
+    }
     println!();
     println!("## Event stream ({events} emits per run, trace off, release build expected)");
     println!();
@@ -175,6 +205,85 @@ fn print_machine() {
             "release"
         }
     );
+}
+
+// ---------------------------------------------------------------------------
+// Part 0: load and reload
+
+const LOAD_CLASSES: usize = 10_000;
+const LOAD_RUNS: usize = 5;
+
+/// `EVENT PATTERN`: one positional argument.
+fn with_arg(event: &str, pattern: &str) -> ConditionSpec {
+    ConditionSpec {
+        code: vec![Instr::Match],
+        matches: vec![MatchSpec {
+            event: event.into(),
+            args: vec![ArgSpec {
+                kind: ArgKind::Positional,
+                pattern: pattern.into(),
+            }],
+        }],
+        location: Location::default(),
+    }
+}
+
+/// Job i: `start on runlevel [2345]`, `stop on runlevel [!2345]`.
+fn one_event_set(n: usize) -> Result<Vec<u8>, String> {
+    let jobs = (0..n)
+        .map(|i| {
+            let mut j = JobSpec::new(format!("job-{i:06}"), format!("job-{i:06}.conf"));
+            j.start_on = Some(with_arg("runlevel", "[2345]"));
+            j.stop_on = Some(with_arg("runlevel", "[!2345]"));
+            j
+        })
+        .collect();
+    let spec = BundleSpec {
+        compiler_version: "machine_bench".into(),
+        source_digest: [0; 32],
+        jobs,
+    };
+    upc_bundle::write(&spec).map_err(|e| e.to_string())
+}
+
+/// Median of `Machine::new` and of a reload of the same set (every class
+/// idle, so each is replaced at once), over [`LOAD_RUNS`] runs.
+fn load_bench(classes: usize, ordered: bool) -> Result<(), String> {
+    let bytes = one_event_set(classes)?;
+    let config = Config {
+        // Every class named, in the reverse of name order.
+        class_order: if ordered {
+            (0..classes).rev().map(|i| format!("job-{i:06}")).collect()
+        } else {
+            Vec::new()
+        },
+        ..Config::default()
+    };
+    let mut load = Vec::new();
+    let mut reload = Vec::new();
+    for _ in 0..LOAD_RUNS {
+        let first = upc_bundle::validate_owned(bytes.clone()).map_err(|e| e.to_string())?;
+        let second = upc_bundle::validate_owned(bytes.clone()).map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let mut m = Machine::new(first, config.clone(), FakeSpawner::default());
+        load.push(t.elapsed());
+        let t = Instant::now();
+        m.reload(1, second);
+        reload.push(t.elapsed());
+        if m.class_names().count() != classes {
+            return Err("a class went missing".into());
+        }
+    }
+    load.sort();
+    reload.sort();
+    let median = |v: &[Duration]| v.get(v.len() / 2).copied().unwrap_or_default();
+    println!(
+        "| `runlevel [2345]` x {classes} | {} | {} | {} |",
+        if ordered { "every class" } else { "empty" },
+        ms(median(&load)),
+        ms(median(&reload))
+    );
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -504,5 +613,5 @@ fn simulate_boot(path: &str) -> Result<(), String> {
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }

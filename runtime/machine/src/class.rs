@@ -7,11 +7,12 @@
 //! `waiting`, and only then takes over (with the partial `start on`
 //! matches of the old one, so no event is lost).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use upc_bundle::{EventRef, Expect, OperatorState, Program, ValidatedBundle};
 
+use crate::index::MatchIndex;
 use crate::types::*;
 use crate::{Machine, Spawner};
 
@@ -118,9 +119,23 @@ impl Class {
     }
 }
 
+/// Each name of [`crate::Config::class_order`] with its rank (its first
+/// place in the list), so a load looks a class's rank up once.
+pub fn ranks(class_order: &[String]) -> HashMap<String, u32> {
+    let mut ranks = HashMap::with_capacity(class_order.len());
+    for (p, name) in class_order.iter().enumerate() {
+        ranks
+            .entry(name.clone())
+            .or_insert_with(|| u32::try_from(p).unwrap_or(u32::MAX));
+    }
+    ranks
+}
+
 impl<S: Spawner> Machine<S> {
     /// Makes a class of every job of `bundle` and registers each by the
-    /// rule.
+    /// rule, then numbers the registered classes and rebuilds the event
+    /// index in one pass: a load (and a reload) costs the size of the job
+    /// set, never its square, however many classes one event concerns.
     pub(crate) fn load(&mut self, bundle: Rc<ValidatedBundle<'static>>) {
         let count = bundle.job_count();
         let mut seen = std::collections::BTreeSet::new();
@@ -128,8 +143,8 @@ impl<S: Spawner> Machine<S> {
             let id = ClassId(self.next_class);
             let rank = bundle
                 .job(index)
-                .and_then(|j| self.config.class_order.iter().position(|n| n == j.name()))
-                .map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX));
+                .and_then(|j| self.ranks.get(j.name()).copied())
+                .unwrap_or(u32::MAX);
             let Some(class) = Class::new(&bundle, index, rank) else {
                 continue;
             };
@@ -173,17 +188,19 @@ impl<S: Spawner> Machine<S> {
             .is_some_and(|c| !c.instances.is_empty())
     }
 
+    /// Registers a class under its name. (The event index is the
+    /// caller's: a load rebuilds it once, a single replacement files the
+    /// class itself.)
     fn register(&mut self, id: ClassId) {
         let Some(c) = self.classes.get(&id) else {
             return;
         };
         self.registered.insert(c.name.clone(), id);
-        for program in [c.start_program(), c.stop_program()].into_iter().flatten() {
-            self.index.add(id, c.order, &program);
-        }
     }
 
-    /// Numbers the registered classes by (rank, name).
+    /// Numbers the registered classes by (rank, name), and files them all
+    /// in a new event index, in that order (each list is built by
+    /// appending).
     fn reorder(&mut self) {
         let mut ids: Vec<(u32, ClassId)> = self
             .registered
@@ -192,16 +209,37 @@ impl<S: Spawner> Machine<S> {
             .collect();
         // `registered` iterates by name: a stable sort by rank keeps it.
         ids.sort_by_key(|&(rank, _)| rank);
+        self.index = MatchIndex::default();
         for (n, (_, id)) in ids.into_iter().enumerate() {
             if let Some(c) = self.classes.get_mut(&id) {
                 c.order = u32::try_from(n).unwrap_or(u32::MAX);
             }
+            self.file_class(id);
         }
-        let classes = &self.classes;
-        self.index
-            .reorder(|id| classes.get(&id).map_or(u32::MAX, |c| c.order));
     }
 
+    /// Files the matches of a registered class in the event index.
+    fn file_class(&mut self, id: ClassId) {
+        let Some(c) = self.classes.get(&id) else {
+            return;
+        };
+        for program in [c.start_program(), c.stop_program()].into_iter().flatten() {
+            self.index.add(id, c.order, &program);
+        }
+    }
+
+    /// Takes a class's matches out of the event index.
+    fn unfile_class(&mut self, id: ClassId) {
+        let Some(c) = self.classes.get(&id) else {
+            return;
+        };
+        for program in [c.start_program(), c.stop_program()].into_iter().flatten() {
+            self.index.remove(id, c.order, &program);
+        }
+    }
+
+    /// Takes a class's name back and lets go of what its `start on`
+    /// holds. (The event index is the caller's, as for `register`.)
     fn unregister(&mut self, id: ClassId) {
         self.release_start_holds(id);
         let Some(c) = self.classes.get(&id) else {
@@ -210,13 +248,10 @@ impl<S: Spawner> Machine<S> {
         if self.registered.get(&c.name) == Some(&id) {
             self.registered.remove(&c.name);
         }
-        for program in [c.start_program(), c.stop_program()].into_iter().flatten() {
-            self.index.remove(id, &program);
-        }
     }
 
     /// `new` takes over from the idle `old`, inheriting the events `old`'s
-    /// partial `start on` matches hold.
+    /// partial `start on` matches hold. (The event index is the caller's.)
     fn replace(&mut self, old: ClassId, new: ClassId) {
         let held: Vec<EventId> = self
             .classes
@@ -277,8 +312,13 @@ impl<S: Spawner> Machine<S> {
             return;
         }
         match self.pending.remove(&name) {
-            Some(Some(new)) => self.replace(class, new),
+            Some(Some(new)) => {
+                self.unfile_class(class);
+                self.replace(class, new);
+                self.file_class(new);
+            }
             Some(None) => {
+                self.unfile_class(class);
                 self.unregister(class);
                 self.classes.remove(&class);
             }

@@ -25,8 +25,14 @@ impl Spawn {
     }
 }
 
+/// Whether an `exec` line goes through `/bin/sh -e -c` (it holds one of
+/// Upstart's shell characters) rather than being split on blanks.
+pub fn needs_shell(exec_line: &str) -> bool {
+    exec_line.contains(|c| SHELL_CHARS.contains(c))
+}
+
 pub fn command(body: BodyKind, text: &str) -> Command {
-    if body == BodyKind::Exec && !text.contains(|c| SHELL_CHARS.contains(c)) {
+    if body == BodyKind::Exec && !needs_shell(text) {
         return Command {
             argv: text
                 .split([' ', '\t', '\r', '\n'])

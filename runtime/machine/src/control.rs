@@ -9,12 +9,12 @@ use crate::instance::{Blocked, RequestKind};
 use crate::types::*;
 use crate::{env, InstanceInfo, Machine, PendingReply, Spawner};
 
-fn error(kind: ErrorKind, message: impl Into<String>) -> ControlError {
+fn error(kind: ControlErrorKind, message: impl Into<String>) -> ControlError {
     ControlError::new(kind, message)
 }
 
 fn invalid_env() -> ControlError {
-    error(ErrorKind::InvalidArgs, "Env must be KEY=VALUE pairs")
+    error(ControlErrorKind::InvalidArgs, "Env must be KEY=VALUE pairs")
 }
 
 impl<S: Spawner> Machine<S> {
@@ -53,12 +53,12 @@ impl<S: Spawner> Machine<S> {
     fn class_named(&self, job: &str) -> Result<ClassId, ControlError> {
         if job.is_empty() {
             return Err(error(
-                ErrorKind::InvalidArgs,
+                ControlErrorKind::InvalidArgs,
                 "Name may not be empty string",
             ));
         }
         self.find_class(job)
-            .ok_or_else(|| error(ErrorKind::UnknownJob, format!("Unknown job: {job}")))
+            .ok_or_else(|| error(ControlErrorKind::UnknownJob, format!("Unknown job: {job}")))
     }
 
     /// Global table + class `env` + the request's `KEY=VALUE` list: what a
@@ -95,7 +95,7 @@ impl<S: Spawner> Machine<S> {
         let class = self.class_named(job)?;
         let iid = self.existing(class, instance).ok_or_else(|| {
             error(
-                ErrorKind::UnknownInstance,
+                ControlErrorKind::UnknownInstance,
                 format!("Unknown instance: {instance} of job {job}"),
             )
         })?;
@@ -111,14 +111,14 @@ impl<S: Spawner> Machine<S> {
     /// expanded against [`Self::request_env`].
     fn instance_name(&self, class: ClassId, full: &[String]) -> Result<String, ControlError> {
         let Some(c) = self.classes.get(&class) else {
-            return Err(error(ErrorKind::UnknownJob, "Unknown job"));
+            return Err(error(ControlErrorKind::UnknownJob, "Unknown job"));
         };
         upc_bundle::expand::try_expand(&c.instance_template, full).map_err(|e| {
             let mut message = e.to_string();
             if let Some(usage) = &c.usage {
                 message.push_str(&format!("\nUsage: {usage}"));
             }
-            error(ErrorKind::InvalidArgs, message)
+            error(ControlErrorKind::InvalidArgs, message)
         })
     }
 
@@ -128,7 +128,7 @@ impl<S: Spawner> Machine<S> {
 
     fn unknown_instance(name: &str) -> ControlError {
         error(
-            ErrorKind::UnknownInstance,
+            ControlErrorKind::UnknownInstance,
             format!("Unknown instance: {name}"),
         )
     }
@@ -159,7 +159,7 @@ impl<S: Spawner> Machine<S> {
                 let class = self.class_named(job)?;
                 self.existing(class, instance).ok_or_else(|| {
                     error(
-                        ErrorKind::UnknownInstance,
+                        ControlErrorKind::UnknownInstance,
                         format!("Unknown instance: {instance} of job {job}"),
                     )
                 })?;
@@ -182,7 +182,7 @@ impl<S: Spawner> Machine<S> {
                     .is_some_and(|i| i.goal == Goal::Start)
                 {
                     return Err(error(
-                        ErrorKind::AlreadyStarted,
+                        ControlErrorKind::AlreadyStarted,
                         format!("Job is already running: {}", label(&name)),
                     ));
                 }
@@ -198,7 +198,7 @@ impl<S: Spawner> Machine<S> {
                     .is_some_and(|i| i.goal == Goal::Stop)
                 {
                     return Err(error(
-                        ErrorKind::AlreadyStopped,
+                        ControlErrorKind::AlreadyStopped,
                         format!("Job has already been stopped: {}", label(&name)),
                     ));
                 }
@@ -270,7 +270,7 @@ impl<S: Spawner> Machine<S> {
             .and_then(|i| i.pid(ProcessKind::Main))
             .ok_or_else(|| {
                 error(
-                    ErrorKind::NotRunning,
+                    ControlErrorKind::NotRunning,
                     format!("Job is not running: {}", self.class_name(class)),
                 )
             })?;
@@ -304,7 +304,7 @@ impl<S: Spawner> Machine<S> {
     ) -> Result<Option<Output>, ControlError> {
         if name.is_empty() {
             return Err(error(
-                ErrorKind::InvalidArgs,
+                ControlErrorKind::InvalidArgs,
                 "Name may not be empty string",
             ));
         }
@@ -328,7 +328,7 @@ impl<S: Spawner> Machine<S> {
                 let class = self.class_named(job)?;
                 self.existing(class, instance).map(Some).ok_or_else(|| {
                     error(
-                        ErrorKind::UnknownInstance,
+                        ControlErrorKind::UnknownInstance,
                         format!("Unknown instance: {instance} of job {job}"),
                     )
                 })
@@ -350,14 +350,19 @@ impl<S: Spawner> Machine<S> {
     fn get_env(&self, scope: &EnvScope, name: &str) -> Result<Output, ControlError> {
         if name.is_empty() {
             return Err(error(
-                ErrorKind::InvalidArgs,
+                ControlErrorKind::InvalidArgs,
                 "Variable may not be empty string",
             ));
         }
         let table = self.env_table(scope)?;
         env::get(&table, name)
             .map(|v| Output::Value(v.to_owned()))
-            .ok_or_else(|| error(ErrorKind::InvalidArgs, format!("No such variable: {name}")))
+            .ok_or_else(|| {
+                error(
+                    ControlErrorKind::InvalidArgs,
+                    format!("No such variable: {name}"),
+                )
+            })
     }
 
     /// PID 1 refuses every change to the job environment.
@@ -366,7 +371,7 @@ impl<S: Spawner> Machine<S> {
             Ok(())
         } else {
             Err(error(
-                ErrorKind::PermissionDenied,
+                ControlErrorKind::PermissionDenied,
                 "Not permissible to modify PID 1 job environment",
             ))
         }
@@ -411,7 +416,7 @@ impl<S: Spawner> Machine<S> {
             };
             if !env::is_name(env::key(&entry)) {
                 return Err(error(
-                    ErrorKind::InvalidArgs,
+                    ControlErrorKind::InvalidArgs,
                     "Variable may not be empty string",
                 ));
             }
@@ -432,7 +437,7 @@ impl<S: Spawner> Machine<S> {
     fn unset_env(&mut self, scope: &EnvScope, names: &[String]) -> Result<Output, ControlError> {
         if names.iter().any(String::is_empty) {
             return Err(error(
-                ErrorKind::InvalidArgs,
+                ControlErrorKind::InvalidArgs,
                 "Variable may not be empty string",
             ));
         }
@@ -440,7 +445,7 @@ impl<S: Spawner> Machine<S> {
         if self.env_table(scope)?.is_empty() {
             if let Some(name) = names.first() {
                 return Err(error(
-                    ErrorKind::InvalidArgs,
+                    ControlErrorKind::InvalidArgs,
                     format!("No such variable: {name}"),
                 ));
             }

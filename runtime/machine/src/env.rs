@@ -41,11 +41,7 @@ pub fn unset(env: &mut Vec<String>, name: &str) -> bool {
 }
 
 /// Whether `name` is a shell variable name, as Upstart requires of keys.
-pub fn is_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    matches!(bytes.next(), Some(b'A'..=b'Z' | b'a'..=b'z' | b'_'))
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
+pub use upc_bundle::expand::is_variable_name as is_name;
 
 /// Whether every entry is `NAME=VALUE` with a valid name.
 pub fn all_valid(env: &[String]) -> bool {

@@ -398,7 +398,10 @@ impl<S: Spawner> Machine<S> {
                 }
                 Waiter::Request(rid) => {
                     let reply = if e.failed {
-                        Err(ControlError::new(ErrorKind::EventFailed, "Event failed"))
+                        Err(ControlError::new(
+                            ControlErrorKind::EventFailed,
+                            "Event failed",
+                        ))
                     } else {
                         Ok(Output::Done)
                     };

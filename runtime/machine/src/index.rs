@@ -19,9 +19,25 @@ use upc_bundle::Program;
 
 use crate::types::ClassId;
 
-/// Classes with the order they react in, kept sorted by it (see
-/// [`MatchIndex::reorder`]).
+/// Classes with the order they react in, sorted by (order, class), each
+/// once.
 type List = Vec<(u32, ClassId)>;
+
+/// Files `entry` in `list`: appended when it sorts last (a whole load adds
+/// its classes in order, so building the index is linear), else inserted
+/// in place (a class taking over from an idle one at run time).
+fn file_in(list: &mut List, entry: (u32, ClassId)) {
+    match list.last() {
+        None => list.push(entry),
+        Some(&last) if last < entry => list.push(entry),
+        Some(&last) if last == entry => {}
+        Some(_) => {
+            if let Err(at) = list.binary_search(&entry) {
+                list.insert(at, entry);
+            }
+        }
+    }
+}
 
 #[derive(Default)]
 struct ByName {
@@ -31,14 +47,6 @@ struct ByName {
     first: HashMap<String, List>,
     /// `KEY=value` -> classes.
     keyed: HashMap<String, HashMap<String, List>>,
-}
-
-impl ByName {
-    fn lists_mut(&mut self) -> impl Iterator<Item = &mut List> {
-        std::iter::once(&mut self.any)
-            .chain(self.first.values_mut())
-            .chain(self.keyed.values_mut().flat_map(|m| m.values_mut()))
-    }
 }
 
 #[derive(Default)]
@@ -78,30 +86,32 @@ fn slots<'p>(program: &Program<'p>) -> impl Iterator<Item = (&'p str, Slot<'p>)>
 }
 
 impl MatchIndex {
-    /// Files every match of `program` for `class`, which reacts in place
-    /// `order`.
-    pub fn add(&mut self, class: ClassId, order: u32, program: &Program<'_>) {
-        for (event, slot) in slots(program) {
-            let entry = self.by_name.entry(event.to_owned()).or_default();
-            let list = match slot {
-                Slot::Any => &mut entry.any,
-                Slot::First(v) => entry.first.entry(v.to_owned()).or_default(),
-                Slot::Keyed(k, v) => entry
-                    .keyed
-                    .entry(k.to_owned())
-                    .or_default()
-                    .entry(v.to_owned())
-                    .or_default(),
-            };
-            if !list.iter().any(|&(_, c)| c == class) {
-                let at = list.partition_point(|&(o, _)| o < order);
-                list.insert(at, (order, class));
-            }
+    /// The list `slot` of `event`, created if need be.
+    fn list_mut(&mut self, event: &str, slot: Slot<'_>) -> &mut List {
+        let entry = self.by_name.entry(event.to_owned()).or_default();
+        match slot {
+            Slot::Any => &mut entry.any,
+            Slot::First(v) => entry.first.entry(v.to_owned()).or_default(),
+            Slot::Keyed(k, v) => entry
+                .keyed
+                .entry(k.to_owned())
+                .or_default()
+                .entry(v.to_owned())
+                .or_default(),
         }
     }
 
-    /// Takes `class` out of every list `program` filed it in.
-    pub fn remove(&mut self, class: ClassId, program: &Program<'_>) {
+    /// Files every match of `program` for `class`, which reacts in place
+    /// `order`. Classes added in increasing order cost O(1) each.
+    pub fn add(&mut self, class: ClassId, order: u32, program: &Program<'_>) {
+        for (event, slot) in slots(program) {
+            file_in(self.list_mut(event, slot), (order, class));
+        }
+    }
+
+    /// Takes `class`, filed in place `order`, out of every list `program`
+    /// filed it in.
+    pub fn remove(&mut self, class: ClassId, order: u32, program: &Program<'_>) {
         for (event, slot) in slots(program) {
             let Some(entry) = self.by_name.get_mut(event) else {
                 continue;
@@ -112,20 +122,9 @@ impl MatchIndex {
                 Slot::Keyed(k, v) => entry.keyed.get_mut(k).and_then(|m| m.get_mut(v)),
             };
             if let Some(list) = list {
-                list.retain(|&(_, c)| c != class);
-            }
-        }
-    }
-
-    /// Gives every class its new place in the order (`order_of`), and
-    /// sorts the lists by it.
-    pub fn reorder(&mut self, order_of: impl Fn(ClassId) -> u32) {
-        for entry in self.by_name.values_mut() {
-            for list in entry.lists_mut() {
-                for item in list.iter_mut() {
-                    item.0 = order_of(item.1);
+                if let Ok(at) = list.binary_search(&(order, class)) {
+                    list.remove(at);
                 }
-                list.sort_unstable();
             }
         }
     }
@@ -177,6 +176,20 @@ impl MatchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_stays_sorted_and_holds_each_class_once() {
+        let c = ClassId;
+        let mut list = List::new();
+        for entry in [(0, c(7)), (2, c(3)), (2, c(3)), (5, c(1))] {
+            file_in(&mut list, entry);
+        }
+        // Out of order (a replacement keeps the place of the class it
+        // replaces): inserted where it sorts.
+        file_in(&mut list, (1, c(9)));
+        file_in(&mut list, (1, c(9)));
+        assert_eq!(list, [(0, c(7)), (1, c(9)), (2, c(3)), (5, c(1))]);
+    }
 
     #[test]
     fn literals_have_no_glob_or_variable() {

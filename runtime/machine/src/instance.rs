@@ -1,4 +1,5 @@
 //! One job instance and the state table (runtime-semantics.md §1, §3.2).
+//! Internal: callers see an instance through [`crate::InstanceInfo`].
 
 use upc_bundle::OperatorState;
 
@@ -6,7 +7,7 @@ use crate::types::*;
 
 /// Why a run failed: the first failure of a run wins (§8.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// `None`: the respawn limit was hit (`PROCESS=respawn`).
     pub process: Option<ProcessKind>,
     /// `None`: the process never ran (spawn failure) or respawn.
@@ -15,7 +16,7 @@ pub struct Failure {
 
 /// Something waiting for an instance to reach its goal (§7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Blocked {
+pub(crate) enum Blocked {
     /// An event that started or stopped it.
     Event(EventId),
     /// A start, stop or restart request made with wait.
@@ -23,7 +24,7 @@ pub enum Blocked {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestKind {
+pub(crate) enum RequestKind {
     Start,
     Stop,
     Restart,
@@ -43,7 +44,7 @@ impl RequestKind {
 /// A job instance: exists from the first start request until it is back
 /// in `waiting`.
 #[derive(Debug, Clone)]
-pub struct Instance {
+pub(crate) struct Instance {
     pub id: InstanceId,
     pub class: ClassId,
     pub name: String,
@@ -125,7 +126,7 @@ impl Instance {
 ///
 /// `None` where the table says "must not happen"; the caller then stays
 /// put rather than assert.
-pub fn next_state(state: State, goal: Goal, main_alive: bool) -> Option<(State, Goal)> {
+pub(crate) fn next_state(state: State, goal: Goal, main_alive: bool) -> Option<(State, Goal)> {
     use Goal::*;
     use State::*;
     let to = match (state, goal) {

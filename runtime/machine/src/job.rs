@@ -314,7 +314,7 @@ impl<S: Spawner> Machine<S> {
                 Blocked::Request(rid, kind) => {
                     let reply = if failed {
                         PendingReply::Ready(Err(ControlError::new(
-                            ErrorKind::JobFailed,
+                            ControlErrorKind::JobFailed,
                             kind.failure(),
                         )))
                     } else {

@@ -422,7 +422,10 @@ mod tests {
     #[test]
     fn a_reply_carries_its_lines_and_a_command_who_sent_it() {
         let mut out = String::new();
-        let reply: Reply = Err(ControlError::new(ErrorKind::UnknownJob, "Unknown job: x"));
+        let reply: Reply = Err(ControlError::new(
+            ControlErrorKind::UnknownJob,
+            "Unknown job: x",
+        ));
         let record = TraceRecord {
             t: 2,
             kind: TraceKind::Reply {

@@ -10,7 +10,8 @@
 //! records would differ from Upstart's.
 //!
 //! The rules are runtime-semantics.md's, module by module:
-//! - [`instance`]: the state table (§3.2) and the per-instance record;
+//! - `instance`: the state table (§3.2) and the per-instance record
+//!   (callers see an instance as [`InstanceInfo`]);
 //! - `job`: goal and state changes, job events and blocking (§3–§5, §7);
 //! - `events`: the event queue and matching against the classes (§6);
 //! - `process`: process exits, spawn failures, `expect`, kill timers
@@ -29,12 +30,12 @@ mod control;
 pub mod env;
 mod events;
 mod index;
-pub mod instance;
+mod instance;
 mod job;
 pub mod json;
 mod process;
 mod status;
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub mod testing;
 mod types;
 
@@ -116,6 +117,8 @@ pub struct Machine<S: Spawner> {
     now: Millis,
     /// Which classes each event can concern.
     index: index::MatchIndex,
+    /// [`Config::class_order`] by name: each class's rank.
+    ranks: HashMap<String, u32>,
     classes: Classes,
     /// Name -> the class registered under it.
     registered: BTreeMap<String, ClassId>,
@@ -178,6 +181,7 @@ impl<S: Spawner> Machine<S> {
         let mut m = Machine {
             spawner,
             global_env: config.global_env.clone(),
+            ranks: class::ranks(&config.class_order),
             config,
             now: 0,
             index: index::MatchIndex::default(),

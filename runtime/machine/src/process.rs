@@ -4,13 +4,11 @@
 //! Every stimulus names a pid; one the machine does not know, or one that
 //! does not fit the instance's state, is ignored with a trace record.
 
+use upc_bundle::signals::{SIGCONT, SIGKILL};
 use upc_bundle::Expect;
 
 use crate::types::*;
 use crate::{Machine, Spawner};
-
-const SIGKILL: i32 = 9;
-const SIGCONT: i32 = 18;
 
 /// The state that waits for a process of this kind.
 fn waiting_state(kind: ProcessKind) -> State {

@@ -261,9 +261,10 @@ pub enum Request {
     },
 }
 
-/// The error names of the control interface (control.md §1).
+/// Why a control request failed: the error names of the control
+/// interface (control.md §1), which `initctl` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
+pub enum ControlErrorKind {
     UnknownJob,
     UnknownInstance,
     AlreadyStarted,
@@ -278,12 +279,12 @@ pub enum ErrorKind {
 /// A failed request: the kind and Upstart's message text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ControlError {
-    pub kind: ErrorKind,
+    pub kind: ControlErrorKind,
     pub message: String,
 }
 
 impl ControlError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> ControlError {
+    pub fn new(kind: ControlErrorKind, message: impl Into<String>) -> ControlError {
         ControlError {
             kind,
             message: message.into(),

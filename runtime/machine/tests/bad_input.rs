@@ -10,11 +10,11 @@ mod common;
 use common::*;
 use upc_bundle::ProcessKind;
 use upc_machine::{
-    Action, Config, ControlError, EnvScope, ErrorKind, ExitStatus, Goal, Job, Machine, Request,
-    Spawn, Spawner, State, Stimulus, Target, TraceKind,
+    Action, Config, ControlError, ControlErrorKind, EnvScope, ExitStatus, Goal, Machine, Request,
+    Spawner, State, Stimulus, Target, TraceKind,
 };
 
-fn err(kind: ErrorKind, message: &str) -> Result<upc_machine::Output, ControlError> {
+fn err(kind: ControlErrorKind, message: &str) -> Result<upc_machine::Output, ControlError> {
     Err(ControlError::new(kind, message))
 }
 
@@ -84,7 +84,7 @@ fn every_job_request_for_an_unknown_job_is_unknown_job() {
     for r in requests {
         assert_eq!(
             ask(&mut d, r.clone()),
-            err(ErrorKind::UnknownJob, "Unknown job: nope"),
+            err(ControlErrorKind::UnknownJob, "Unknown job: nope"),
             "{r:?}"
         );
     }
@@ -127,12 +127,12 @@ fn stopping_or_restarting_an_instance_that_does_not_exist_is_unknown_instance() 
         };
         assert_eq!(
             ask(&mut d, r.clone()),
-            err(ErrorKind::UnknownInstance, want),
+            err(ControlErrorKind::UnknownInstance, want),
             "{r:?}"
         );
     }
     // One instance exists; another name is still unknown.
-    d.start("web", env(&["PORT=80"]), false);
+    d.start("web", &["PORT=80"], false);
     assert_eq!(
         ask(
             &mut d,
@@ -142,7 +142,7 @@ fn stopping_or_restarting_an_instance_that_does_not_exist_is_unknown_instance() 
                 wait: false,
             }
         ),
-        err(ErrorKind::UnknownInstance, "Unknown instance: 81")
+        err(ControlErrorKind::UnknownInstance, "Unknown instance: 81")
     );
     assert_eq!(d.instance("web", "80").map(|i| i.goal), Some(Goal::Start));
 }
@@ -177,7 +177,7 @@ fn an_instance_target_that_does_not_exist_is_unknown_instance_of_job() {
         assert_eq!(
             ask(&mut d, r.clone()),
             err(
-                ErrorKind::UnknownInstance,
+                ControlErrorKind::UnknownInstance,
                 "Unknown instance: 8080 of job web"
             ),
             "{r:?}"
@@ -189,11 +189,11 @@ fn an_instance_target_that_does_not_exist_is_unknown_instance_of_job() {
 #[test]
 fn an_instance_template_that_cannot_expand_is_invalid_args_with_the_usage() {
     let mut d = Driver::new(&services());
-    let id = d.start("web", vec![], true);
+    let id = d.start("web", &[], true);
     assert_eq!(
         d.reply(id).cloned().unwrap(),
         err(
-            ErrorKind::InvalidArgs,
+            ControlErrorKind::InvalidArgs,
             "Unknown parameter: PORT\nUsage: start web PORT=N"
         )
     );
@@ -215,7 +215,7 @@ fn env_entries_without_equals_or_with_bad_names_are_invalid_args() {
         vec!["É=x"],
     ];
     let mut d = Driver::new(&services());
-    d.start("svc", vec![], false);
+    d.start("svc", &[], false);
     for entries in bad {
         let e = env(&entries);
         let svc = || Target::Job("svc".into());
@@ -251,7 +251,7 @@ fn env_entries_without_equals_or_with_bad_names_are_invalid_args() {
         ] {
             assert_eq!(
                 ask(&mut d, r.clone()),
-                err(ErrorKind::InvalidArgs, "Env must be KEY=VALUE pairs"),
+                err(ControlErrorKind::InvalidArgs, "Env must be KEY=VALUE pairs"),
                 "{r:?}"
             );
         }
@@ -278,7 +278,10 @@ fn an_empty_event_or_job_name_is_invalid_args() {
     ] {
         assert_eq!(
             ask(&mut d, r.clone()),
-            err(ErrorKind::InvalidArgs, "Name may not be empty string"),
+            err(
+                ControlErrorKind::InvalidArgs,
+                "Name may not be empty string"
+            ),
             "{r:?}"
         );
     }
@@ -306,11 +309,11 @@ fn busy() -> Driver {
         job("t").task().main().start_on(on("a").and(on("b"))),
     ]);
     d.honour_term = Box::new(|_| false);
-    d.start("svc", vec![], false);
+    d.start("svc", &[], false);
     let main = d.pids("svc", ProcessKind::Main)[0];
-    d.stimulus(Stimulus::ExecConfirmed { pid: main });
-    d.stop("svc", vec![], false);
-    d.emit("a", vec![]);
+    d.handle(Stimulus::ExecConfirmed { pid: main });
+    d.stop("svc", &[], false);
+    d.emit("a", &[]);
     assert_eq!(d.state("svc"), Some((Goal::Stop, State::Killed)));
     d
 }
@@ -347,7 +350,7 @@ fn stimuli_for_unknown_pids_are_ignored_with_a_trace_record() {
         let mut d = busy();
         let before = snapshot(&d);
         let (trace_len, actions_len) = (d.trace.len(), d.actions.len());
-        d.stimulus(s.clone());
+        d.handle(s.clone());
         assert_eq!(snapshot(&d), before, "{s:?} changed the machine");
         let new_trace = &d.trace[trace_len..];
         assert!(
@@ -379,7 +382,7 @@ fn an_exec_confirmation_for_an_unknown_pid_is_ignored_with_a_trace_record() {
     let mut d = busy();
     let before = snapshot(&d);
     let trace_len = d.trace.len();
-    d.stimulus(Stimulus::ExecConfirmed { pid: 99_999 });
+    d.handle(Stimulus::ExecConfirmed { pid: 99_999 });
     assert_eq!(snapshot(&d), before);
     assert!(
         d.trace[trace_len..]
@@ -394,9 +397,9 @@ fn an_exec_confirmation_for_an_unknown_pid_is_ignored_with_a_trace_record() {
 fn stimuli_for_pids_that_already_exited_change_nothing() {
     let mut d = busy();
     // The task's main is running; svc's main is being killed.
-    d.emit("b", vec![]);
+    d.emit("b", &[]);
     let task = d.pids("t", ProcessKind::Main)[0];
-    d.exit(task, ExitStatus::Exited(0));
+    d.exited(task, ExitStatus::Exited(0));
     assert_eq!(d.instance("t", ""), None, "the task ran to completion");
     let before = snapshot(&d);
     for s in [
@@ -412,7 +415,7 @@ fn stimuli_for_pids_that_already_exited_change_nothing() {
         Stimulus::Stopped { pid: task },
         Stimulus::Execed { pid: task },
     ] {
-        d.stimulus(s.clone());
+        d.handle(s.clone());
         assert_eq!(snapshot(&d), before, "{s:?}");
     }
 }
@@ -422,7 +425,7 @@ fn a_timeout_with_no_timer_due_does_nothing() {
     let mut d = busy();
     let before = snapshot(&d);
     let actions = d.actions.len();
-    d.stimulus(Stimulus::Timeout);
+    d.handle(Stimulus::Timeout);
     assert_eq!(snapshot(&d), before);
     assert_eq!(d.actions.len(), actions);
     // When it is due, main gets SIGKILL and the job moves on once it is
@@ -443,24 +446,9 @@ fn a_timeout_with_no_timer_due_does_nothing() {
 // ---------------------------------------------------------------------------
 // Storms
 
-/// A spawner that keeps only the pids it has not been asked about yet, so
-/// a long run does not grow a record of every spawn.
-#[derive(Default)]
-struct Lean {
-    next: u32,
-    fresh: Vec<u32>,
-}
-
-impl Spawner for Lean {
-    fn spawn(&mut self, _: &Spawn, _: Job<'_>) -> u32 {
-        self.next += 1;
-        self.fresh.push(self.next);
-        self.next
-    }
-}
-
-fn lean(jobs: &[JobBuilder]) -> Machine<Lean> {
-    Machine::new(bundle(jobs), Config::default(), Lean::default())
+/// A bare machine: storms run long, so no driver records what they say.
+fn lean(jobs: &[JobBuilder]) -> Machine<FakeSpawner> {
+    Machine::new(bundle(jobs), Config::default(), FakeSpawner::default())
 }
 
 fn drain<S: Spawner>(m: &mut Machine<S>) -> Vec<Action> {
@@ -483,7 +471,7 @@ fn a_respawn_storm_without_a_limit_runs_on_without_growing() {
     );
     for (now, round) in (0..100_000u32).enumerate() {
         let now = now as u64;
-        let pids = std::mem::take(&mut m.spawner.fresh);
+        let pids = m.spawner.take_pids();
         assert_eq!(pids.len(), 1, "round {round}: one main per respawn");
         let pid = pids[0];
         m.handle(now, Stimulus::ExecConfirmed { pid });
@@ -508,16 +496,16 @@ fn the_eleventh_main_exit_within_five_seconds_stops_the_job_as_failed() {
         job("r").main().respawn(),
         job("watch").start_on(stopped("r")),
     ]);
-    d.start("r", vec![], false);
+    d.start("r", &[], false);
     for n in 0..10 {
         let pid = d.pids("r", ProcessKind::Main)[0];
-        d.stimulus(Stimulus::ExecConfirmed { pid });
+        d.handle(Stimulus::ExecConfirmed { pid });
         d.now += 100;
-        d.exit(pid, ExitStatus::Exited(0));
+        d.exited(pid, ExitStatus::Exited(0));
         assert_eq!(d.state("r").map(|s| s.0), Some(Goal::Start), "respawn {n}");
     }
     let pid = d.pids("r", ProcessKind::Main)[0];
-    d.exit(pid, ExitStatus::Exited(0));
+    d.exited(pid, ExitStatus::Exited(0));
     assert_eq!(d.state("r"), None);
     assert!(d
         .logs()
@@ -539,19 +527,19 @@ fn the_eleventh_main_exit_within_five_seconds_stops_the_job_as_failed() {
 #[test]
 fn respawns_spaced_wider_than_the_interval_never_hit_the_limit() {
     let mut d = Driver::new(&[job("r").main().respawn()]);
-    d.start("r", vec![], false);
+    d.start("r", &[], false);
     for _ in 0..200 {
         let pid = d.pids("r", ProcessKind::Main)[0];
-        d.stimulus(Stimulus::ExecConfirmed { pid });
+        d.handle(Stimulus::ExecConfirmed { pid });
         d.now += 1_000;
-        d.exit(pid, ExitStatus::Exited(0));
+        d.exited(pid, ExitStatus::Exited(0));
     }
     assert_eq!(d.state("r"), Some((Goal::Start, State::Spawned)));
 }
 
 /// Started by its own `stopped`, stopped by its own `started`, no process
 /// to wait for: every step would go on for ever.
-fn self_feeding() -> Machine<Lean> {
+fn self_feeding() -> Machine<FakeSpawner> {
     lean(&[job("loop")
         .start_on(on("go").or(stopped("loop")))
         .stop_on(started("loop"))])
@@ -605,6 +593,6 @@ fn the_driver_fails_on_a_livelock() {
     // A service respawned for ever: the driver gives up instead of
     // spinning.
     let mut d = Driver::new(&[job("r").main().respawn().respawn_limit(None, None)]);
-    d.start("r", vec![], false);
+    d.start("r", &[], false);
     d.run_to_rest(1_000, |_| ExitStatus::Exited(0));
 }

@@ -16,9 +16,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use common::*;
-use upc_machine::{
-    Action, Config, ExitStatus, Goal, Job, Machine, Spawn, Spawner, State, Stimulus,
-};
+use upc_machine::{Action, Config, ExitStatus, Goal, Machine, State, Stimulus};
 
 /// Bytes currently allocated.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -50,21 +48,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Keeps only the pids not yet collected.
-#[derive(Default)]
-struct Lean {
-    next: u32,
-    fresh: Vec<u32>,
-}
-
-impl Spawner for Lean {
-    fn spawn(&mut self, _: &Spawn, _: Job<'_>) -> u32 {
-        self.next += 1;
-        self.fresh.push(self.next);
-        self.next
-    }
-}
-
 const EVENTS: u32 = 1_000_000;
 
 #[test]
@@ -84,7 +67,7 @@ fn a_million_emitted_events_are_handled_in_bounded_memory() {
             .start_on(on("left").and(on("right")))
             .stop_on(on("tock")),
     ];
-    let mut m = Machine::new(bundle(&jobs), Config::default(), Lean::default());
+    let mut m = Machine::new(bundle(&jobs), Config::default(), FakeSpawner::default());
     let mut live_pids: Vec<u32> = Vec::new();
     let mut baseline = 0;
     let mut peak_growth = 0;
@@ -101,7 +84,7 @@ fn a_million_emitted_events_are_handled_in_bounded_memory() {
             // environment.
             n => m.emit(now, &format!("noise-{}", k % 1000), vec![format!("K={n}")]),
         }
-        live_pids.append(&mut m.spawner.fresh);
+        live_pids.extend(m.spawner.take_pids());
         for pid in std::mem::take(&mut live_pids) {
             m.handle(now, Stimulus::ExecConfirmed { pid });
             m.handle(
@@ -112,7 +95,7 @@ fn a_million_emitted_events_are_handled_in_bounded_memory() {
                 },
             );
         }
-        live_pids.append(&mut m.spawner.fresh);
+        live_pids.extend(m.spawner.take_pids());
         while let Some(a) = m.poll_action() {
             assert!(
                 !matches!(a, Action::Log { ref text, .. } if text.contains("did not settle")),

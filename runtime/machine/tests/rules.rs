@@ -31,10 +31,10 @@ fn lines_starting(d: &Driver, prefix: &str) -> Vec<String> {
 #[test]
 fn a_main_spawn_failure_stops_the_job_and_is_never_respawned() {
     let mut d = Driver::new(&[job("j").main().respawn()]);
-    d.start("j", vec![], false);
+    d.start("j", &[], false);
     let main = pid(&d, "j", Main);
     d.procs.remove(&main);
-    d.stimulus(Stimulus::SpawnFailed {
+    d.handle(Stimulus::SpawnFailed {
         pid: main,
         reason: "unable to execute: No such file or directory".into(),
     });
@@ -52,24 +52,24 @@ fn a_condition_matches_again_after_it_was_reset() {
     let mut d = Driver::new(&[job("j")
         .start_on(on("a").and(on("b").or(on("c"))))
         .stop_on(on("halt"))]);
-    d.emit("a", vec![]);
-    d.emit("b", vec![]);
-    d.emit("halt", vec![]);
+    d.emit("a", &[]);
+    d.emit("b", &[]);
+    d.emit("halt", &[]);
     assert_eq!(d.state("j"), None);
-    d.emit("a", vec![]);
-    d.emit("c", vec![]);
+    d.emit("a", &[]);
+    d.emit("c", &[]);
     assert_eq!(d.state("j"), Some((Goal::Start, State::Running)));
 }
 
 #[test]
 fn a_failing_post_stop_cancels_a_respawn() {
     let mut d = Driver::new(&[job("j").processes(&[Main, PostStop]).respawn()]);
-    d.start("j", vec![], false);
+    d.start("j", &[], false);
     let main = pid(&d, "j", Main);
-    d.stimulus(Stimulus::ExecConfirmed { pid: main });
-    d.exit(main, ExitStatus::Exited(0));
+    d.handle(Stimulus::ExecConfirmed { pid: main });
+    d.exited(main, ExitStatus::Exited(0));
     assert_eq!(d.state("j"), Some((Goal::Start, State::PostStop)));
-    d.exit(pid(&d, "j", PostStop), ExitStatus::Exited(1));
+    d.exited(pid(&d, "j", PostStop), ExitStatus::Exited(1));
     assert_eq!(d.state("j"), None);
     assert_eq!(
         lines_starting(&d, "stopped"),
@@ -81,7 +81,7 @@ fn a_failing_post_stop_cancels_a_respawn() {
 fn stop_on_its_own_starting_event_deadlocks_as_upstart_does() {
     // The instance holds the `starting` event it waits for (§6.2, §7).
     let mut d = Driver::new(&[job("j").main().stop_on(starting("j"))]);
-    d.start("j", vec![], false);
+    d.start("j", &[], false);
     d.settle();
     assert_eq!(d.state("j"), Some((Goal::Stop, State::Starting)));
     assert_eq!(d.m.live_events().len(), 1);
@@ -98,10 +98,10 @@ fn stop_on_its_own_starting_event_deadlocks_as_upstart_does() {
 #[test]
 fn a_respawning_main_that_dies_in_spawned_leaves_the_job_running_without_it() {
     let mut d = Driver::new(&[job("j").main().respawn().expect(Expect::Stop)]);
-    d.start("j", vec![], false);
+    d.start("j", &[], false);
     let main = pid(&d, "j", Main);
-    d.stimulus(Stimulus::ExecConfirmed { pid: main });
-    d.exit(main, ExitStatus::Exited(0));
+    d.handle(Stimulus::ExecConfirmed { pid: main });
+    d.exited(main, ExitStatus::Exited(0));
     assert!(d
         .logs()
         .contains(&"j main process ended, respawning".into()));
@@ -112,13 +112,13 @@ fn a_respawning_main_that_dies_in_spawned_leaves_the_job_running_without_it() {
 #[test]
 fn a_main_that_dies_in_post_start_before_a_new_start_leaves_the_job_running_without_it() {
     let mut d = Driver::new(&[job("j").processes(&[Main, PostStart]).start_on(on("go"))]);
-    d.start("j", vec![], false);
+    d.start("j", &[], false);
     let main = pid(&d, "j", Main);
-    d.stimulus(Stimulus::ExecConfirmed { pid: main });
-    d.exit(main, ExitStatus::Exited(0));
+    d.handle(Stimulus::ExecConfirmed { pid: main });
+    d.exited(main, ExitStatus::Exited(0));
     assert_eq!(d.state("j"), Some((Goal::Stop, State::PostStart)));
-    d.emit("go", vec![]);
-    d.exit(pid(&d, "j", PostStart), ExitStatus::Exited(0));
+    d.emit("go", &[]);
+    d.exited(pid(&d, "j", PostStart), ExitStatus::Exited(0));
     assert_eq!(d.state("j"), Some((Goal::Start, State::Running)));
     assert!(d.instance("j", "").unwrap().processes.is_empty());
 }
@@ -128,9 +128,9 @@ fn a_main_that_dies_in_post_start_before_a_new_start_leaves_the_job_running_with
 
 #[test]
 fn a_driver_finds_the_instance_a_request_addresses_and_a_named_instances_status() {
-    use upc_machine::{ErrorKind, Output, Target};
+    use upc_machine::{ControlErrorKind as ErrorKind, Output, Target};
     let mut d = Driver::new(&[job("tty").main().instance("$TTY")]);
-    d.start("tty", env(&["TTY=tty1"]), false);
+    d.start("tty", &["TTY=tty1"], false);
     let by_env =
         d.m.addressed_instance(&Target::Job("tty".into()), &env(&["TTY=tty1"]))
             .expect("tty1 is addressed by its TTY");

@@ -416,9 +416,9 @@ impl ErrorKind {
     }
 }
 
-impl From<upc_machine::ErrorKind> for ErrorKind {
-    fn from(kind: upc_machine::ErrorKind) -> ErrorKind {
-        use upc_machine::ErrorKind as M;
+impl From<upc_machine::ControlErrorKind> for ErrorKind {
+    fn from(kind: upc_machine::ControlErrorKind) -> ErrorKind {
+        use upc_machine::ControlErrorKind as M;
         match kind {
             M::UnknownJob => ErrorKind::UnknownJob,
             M::UnknownInstance => ErrorKind::UnknownInstance,

@@ -535,7 +535,7 @@ fn machine_replies_and_errors_keep_upstarts_text() {
         })
     );
     let err = from_machine(Err(upc_machine::ControlError::new(
-        upc_machine::ErrorKind::AlreadyStopped,
+        upc_machine::ControlErrorKind::AlreadyStopped,
         "Job has already been stopped: x",
     )));
     assert_eq!(

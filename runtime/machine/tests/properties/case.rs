@@ -299,14 +299,14 @@ pub fn realise(gens: &[JobGen]) -> Vec<JobBuilder> {
 
 /// 0–10: mostly valid environments, with `X` (the instance variable) in
 /// most; 11: malformed.
-fn env_choice(k: u8) -> Vec<String> {
+fn env_choice(k: u8) -> &'static [&'static str] {
     match k {
-        0 | 5 => vec![],
-        1 | 6 | 7 => env(&["X=x1"]),
-        2 | 8 | 9 => env(&["X=x2"]),
-        3 | 10 => env(&["X=x1", "Y=1"]),
-        4 => env(&["X=x2", "JOB=j0", "RESULT=failed"]),
-        _ => env(&["X"]),
+        0 | 5 => &[],
+        1 | 6 | 7 => &["X=x1"],
+        2 | 8 | 9 => &["X=x2"],
+        3 | 10 => &["X=x1", "Y=1"],
+        4 => &["X=x2", "JOB=j0", "RESULT=failed"],
+        _ => &["X"],
     }
 }
 
@@ -341,7 +341,7 @@ pub fn apply(d: &mut Driver, op: &Op, jobs: &[JobBuilder]) {
                 _ => {
                     d.request(Request::Emit {
                         name: name.into(),
-                        env: e,
+                        env: crate::common::env(e),
                         wait: how == 1,
                     });
                 }
@@ -356,7 +356,7 @@ pub fn apply(d: &mut Driver, op: &Op, jobs: &[JobBuilder]) {
         Op::Restart { job, env, wait } => {
             d.request(Request::Restart {
                 target: Target::Job(job_name(job)),
-                env: env_choice(env),
+                env: crate::common::env(env_choice(env)),
                 wait,
             });
         }
@@ -391,7 +391,7 @@ pub fn apply(d: &mut Driver, op: &Op, jobs: &[JobBuilder]) {
         }
         Op::Exit { sel, status } => {
             if let Some(pid) = pick(&live, sel) {
-                d.exit(pid, status_choice(status));
+                d.exited(pid, status_choice(status));
             }
         }
         // A real driver reports a spawn failure instead of an exec
@@ -401,7 +401,7 @@ pub fn apply(d: &mut Driver, op: &Op, jobs: &[JobBuilder]) {
             if let Some(pid) = pick(&live, sel) {
                 d.procs.remove(&pid);
                 d.dead.push(pid);
-                d.stimulus(Stimulus::SpawnFailed {
+                d.handle(Stimulus::SpawnFailed {
                     pid,
                     reason: "unable to execute: No such file or directory".into(),
                 });
@@ -414,7 +414,7 @@ pub fn apply(d: &mut Driver, op: &Op, jobs: &[JobBuilder]) {
             if let Some(t) = d.m.poll_timeout() {
                 d.now = d.now.max(t);
             }
-            d.stimulus(Stimulus::Timeout);
+            d.handle(Stimulus::Timeout);
         }
         Op::Advance { ms } => d.advance(u64::from(ms)),
         Op::Stale { which, kind } => {
@@ -450,7 +450,7 @@ pub fn apply(d: &mut Driver, op: &Op, jobs: &[JobBuilder]) {
                 },
                 _ => Stimulus::Execed { pid },
             };
-            d.stimulus(s);
+            d.handle(s);
         }
         Op::Reload { drop } => {
             if drop % 2 == 0 || jobs.len() == 1 {
