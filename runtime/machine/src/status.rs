@@ -1,11 +1,11 @@
 //! Status lines, as `initctl status` and `list` print them (control.md
 //! §3.5), and upc's one addition: a class whose last run failed shows why
 //! under its `stop/waiting` line, as a continuation line the way initctl
-//! shows a second process:
+//! shows a second process (indented by a tab):
 //!
 //! ```text
 //! bad stop/waiting
-//! 	last run failed: main process: unable to execute: No such file or directory
+//!     last run failed: main process: unable to execute: No such file or directory
 //! ```
 
 use crate::process::describe;
