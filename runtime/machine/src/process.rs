@@ -22,7 +22,7 @@ fn waiting_state(kind: ProcessKind) -> State {
     }
 }
 
-fn describe(status: ExitStatus) -> String {
+pub(crate) fn describe(status: ExitStatus) -> String {
     match status {
         ExitStatus::Exited(0) => "exited normally".into(),
         ExitStatus::Exited(n) => format!("terminated with status {n}"),
@@ -101,7 +101,7 @@ impl<S: Spawner> Machine<S> {
         match proc.process {
             ProcessKind::Main => self.main_exited(iid, status),
             ProcessKind::PreStart | ProcessKind::PostStop if !status.is_success() => {
-                self.job_failed(iid, Some(proc.process), Some(status));
+                self.job_failed(iid, Some(proc.process), FailureCause::Ended(status));
                 self.change_goal(iid, Goal::Stop, cause);
                 self.advance_if(iid, waiting_state(proc.process));
             }
@@ -146,7 +146,7 @@ impl<S: Spawner> Machine<S> {
                     self.log(LogLevel::Warn, |m| {
                         format!("{} respawning too fast, stopped", m.label(iid))
                     });
-                    self.job_failed(iid, None, None);
+                    self.job_failed(iid, None, FailureCause::RespawnLimit);
                 } else {
                     self.log(LogLevel::Warn, |m| {
                         format!("{} main process ended, respawning", m.label(iid))
@@ -157,7 +157,7 @@ impl<S: Spawner> Machine<S> {
                     stop = false;
                 }
             } else if failed {
-                self.job_failed(iid, Some(ProcessKind::Main), Some(status));
+                self.job_failed(iid, Some(ProcessKind::Main), FailureCause::Ended(status));
             }
         }
         if stop {
@@ -210,7 +210,7 @@ impl<S: Spawner> Machine<S> {
             // Their failure to start is ignored (§8.4).
             ProcessKind::PostStart | ProcessKind::PreStop => {}
             kind => {
-                self.job_failed(iid, Some(kind), None);
+                self.job_failed(iid, Some(kind), FailureCause::Spawn(reason.to_owned()));
                 self.change_goal(iid, Goal::Stop, Cause::Process(kind));
             }
         }

@@ -194,9 +194,24 @@ impl Scenario {
     /// run in the namespace first (bind mounts for a chroot or a passwd);
     /// `unshare` adds flags to unshare's own.
     pub fn start(&self, unshare: &[&str], setup: Option<&str>, args: &[String]) -> Init {
+        self.start_with(unshare, setup, args, None)
+    }
+
+    /// [`Scenario::start`] with exactly the environment `env` (`None`: the
+    /// test's own), for outputs that show init's environment.
+    pub fn start_with(
+        &self,
+        unshare: &[&str],
+        setup: Option<&str>,
+        args: &[String],
+        env: Option<&[(&str, &str)]>,
+    ) -> Init {
         let stdout = self.path("stdout");
         let stderr = self.path("stderr");
         let mut cmd = Command::new("unshare");
+        if let Some(env) = env {
+            cmd.env_clear().envs(env.iter().copied());
+        }
         cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL"]);
         cmd.args(unshare);
         if let Some(script) = setup {
@@ -370,6 +385,57 @@ impl Init {
         cmd.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
             .arg(&copy);
         self.ctl_cmd(cmd, args)
+    }
+
+    /// Runs upctl under the name `initctl` (as Upstart's tools call it;
+    /// its messages then say `initctl:`), giving up after `within`: a
+    /// command that does not return is an answer too (`code` -1).
+    pub fn initctl(&self, args: &[String], within: Duration) -> Ctl {
+        self.run_as("initctl", args, &[], within)
+    }
+
+    /// Runs upctl under the name `prog` (`start`, `telinit`, ...: a
+    /// symlink in the tempdir) with `env` added to the test's environment
+    /// and its output in files, giving up after `within` (`code` -1).
+    pub fn run_as(
+        &self,
+        prog: &str,
+        args: &[String],
+        env: &[(&str, &str)],
+        within: Duration,
+    ) -> Ctl {
+        let link = self.dir.join(prog);
+        if !link.exists() {
+            std::os::unix::fs::symlink(upctl_bin(), &link).expect("symlink upctl");
+        }
+        let (out, err) = (self.dir.join("upctl.out"), self.dir.join("upctl.err"));
+        let mut child = Command::new(&link)
+            .arg("--socket")
+            .arg(&self.socket)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(&out).expect("upctl stdout file"))
+            .stderr(fs::File::create(&err).expect("upctl stderr file"))
+            .spawn()
+            .expect("run upctl");
+        let start = Instant::now();
+        let code = loop {
+            if let Some(status) = child.try_wait().expect("wait for upctl") {
+                break status.code().unwrap_or(-1);
+            }
+            if start.elapsed() > within {
+                let _ = child.kill();
+                let _ = child.wait();
+                break -1;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        Ctl {
+            code,
+            stdout: read(&out),
+            stderr: read(&err),
+        }
     }
 
     fn ctl_cmd(&self, mut cmd: Command, args: &[&str]) -> Ctl {
