@@ -1,5 +1,9 @@
 //! Status lines, as `initctl status` and `list` print them (control.md
-//! §3.5).
+//! §3.5), with upc's continuation lines: what a job waiting in `spawned`
+//! waits for (a wrong `expect` is the classic hang, so it says so), and
+//! the `STATUS=` of an `expect notify` daemon.
+
+use upc_bundle::Expect;
 
 use crate::types::*;
 use crate::{Machine, Spawner};
@@ -28,7 +32,52 @@ impl<S: Spawner> Machine<S> {
                 line.push_str(&format!(", ({}) process {pid}", kind.name()));
             }
         }
+        if inst.state == State::Spawned {
+            if let Some(what) = self.waiting_for(iid) {
+                let waited = self.now.saturating_sub(inst.spawned_at) / 1000;
+                line.push_str(&format!("\n\twaiting {waited} s for {what}; "));
+                match self.config.spawn_timeout {
+                    Some(t) => line.push_str(&format!("fails after {} s (--spawn-timeout)", t / 1000)),
+                    None => line.push_str(
+                        "warning: no --spawn-timeout, so a wrong `expect` waits for ever",
+                    ),
+                }
+            }
+        }
+        if let Some(text) = &inst.notify_status {
+            line.push_str(&format!("\n\tstatus: {text}"));
+        }
+        if inst.notify_stopping {
+            line.push_str("\n\tthe main process said it is stopping (STOPPING=1)");
+        }
         line
+    }
+
+    /// What the main process of an instance in `spawned` must do before
+    /// the job moves on, in words (`None` without a main process, or for
+    /// `expect none`, which only waits for the exec).
+    pub(crate) fn waiting_for(&self, iid: InstanceId) -> Option<String> {
+        let inst = self.instances.get(&iid)?;
+        let class = self.classes.get(&inst.class)?;
+        inst.pid(ProcessKind::Main)?;
+        Some(match class.expect {
+            Expect::None => return None,
+            Expect::Fork => "the main process to fork (expect fork)".to_owned(),
+            Expect::Daemon => format!(
+                "the main process to fork twice (expect daemon; {} of 2 forks seen)",
+                inst.forks
+            ),
+            Expect::Stop => "the main process to stop itself with SIGSTOP (expect stop)".to_owned(),
+            Expect::Notify => "READY=1 on NOTIFY_SOCKET (expect notify)".to_owned(),
+            Expect::Fd => {
+                let fd = class
+                    .bundle
+                    .job(class.index)
+                    .and_then(|j| j.ready_fd())
+                    .unwrap_or(0);
+                format!("a newline on descriptor {fd} (ready fd {fd})")
+            }
+        })
     }
 
     /// The status line of an instance by names; `JOB stop/waiting` once it
