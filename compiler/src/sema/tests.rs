@@ -990,26 +990,31 @@ fn expect_fork_with_a_shell_that_forks_warns() {
 
 #[test]
 fn expect_daemon_with_a_script_that_runs_the_daemon_without_exec_warns_w0027() {
-    let l = lower_text(
-        "expect daemon\nscript\n  . /etc/default/d\n  /usr/sbin/d -q\nend script\n",
-    );
+    let l = lower_text("expect daemon\nscript\n  . /etc/default/d\n  /usr/sbin/d -q\nend script\n");
     assert_eq!(l.warnings(), vec!["W0027"]);
     let d = l.find(Code::ExpectForegroundCommand);
     assert_eq!(d.primary.span, Span::new(0, 13));
     assert!(d.message.contains("`/usr/sbin/d`"), "{d:?}");
-    assert!(d.help.as_deref().is_some_and(|h| h.contains("exec /usr/sbin/d")));
+    assert!(d
+        .help
+        .as_deref()
+        .is_some_and(|h| h.contains("exec /usr/sbin/d")));
     // With `exec`, or with another program before it (W0014's case), or
     // for `expect stop`, W0027 stays quiet.
-    assert!(lower_text("expect fork\nscript\n  exec /usr/sbin/d\nend script\n")
-        .warnings()
-        .is_empty());
+    assert!(
+        lower_text("expect fork\nscript\n  exec /usr/sbin/d\nend script\n")
+            .warnings()
+            .is_empty()
+    );
     assert_eq!(
         lower_text("expect fork\nscript\n  mkdir /run/d\n  /usr/sbin/d\nend script\n").warnings(),
         vec!["W0014"]
     );
-    assert!(lower_text("expect stop\nscript\n  /usr/sbin/d\nend script\n")
-        .warnings()
-        .is_empty());
+    assert!(
+        lower_text("expect stop\nscript\n  /usr/sbin/d\nend script\n")
+            .warnings()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -1027,7 +1032,9 @@ fn expect_notify_and_ready_fd_lower_to_the_readiness_modes() {
     // Sema marks both as extensions (W0028); `check` keeps the mark only
     // with --strict-upstart.
     assert!(l.warnings().contains(&"W0028"), "{:?}", l.warnings());
-    assert!(!lower_text("expect fork\nexec d\n").warnings().contains(&"W0028"));
+    assert!(!lower_text("expect fork\nexec d\n")
+        .warnings()
+        .contains(&"W0028"));
 }
 
 #[test]
@@ -1039,7 +1046,9 @@ fn a_ready_fd_outside_3_to_255_or_9_of_a_script_is_e0020() {
     }
     let l = lower_text("ready fd 9\nscript\n  exec /usr/sbin/d\nend script\n");
     assert_eq!(l.errors(), vec![("E0020", 0)]);
-    assert!(lower_text("ready fd 9\nexec /usr/sbin/d\n").errors().is_empty());
+    assert!(lower_text("ready fd 9\nexec /usr/sbin/d\n")
+        .errors()
+        .is_empty());
 }
 
 #[test]

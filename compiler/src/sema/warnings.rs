@@ -305,7 +305,11 @@ fn ready_fd_of_the_script(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnos
             "`ready fd 9` is the descriptor the shell reads this job's script from",
         )
         .with_label("descriptor 9 is taken")
-        .with_secondary(main.origin.file, main.origin.span, "the script is read from fd 9")
+        .with_secondary(
+            main.origin.file,
+            main.origin.span,
+            "the script is read from fd 9",
+        )
         .with_help("choose another descriptor, such as `ready fd 3`"),
     );
 }
@@ -420,7 +424,9 @@ fn foreground_command(
         "the shell's fork is the first one counted: the daemon's own forks are then \
          miscounted, and the job follows the wrong process or waits in `spawned` for ever",
     )
-    .with_help(format!("write `exec {program} ...` so the daemon replaces the shell"))
+    .with_help(format!(
+        "write `exec {program} ...` so the daemon replaces the shell"
+    ))
 }
 
 /// W0020: a job with no process and no `start on`/`stop on` does nothing

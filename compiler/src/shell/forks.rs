@@ -320,7 +320,10 @@ mod tests {
             Some("/usr/sbin/d".into())
         );
         // `exec` replaces the shell: nothing to count.
-        assert_eq!(foreground_command(". /etc/default/d\nexec /usr/sbin/d\n"), None);
+        assert_eq!(
+            foreground_command(". /etc/default/d\nexec /usr/sbin/d\n"),
+            None
+        );
         // Not the last command, more than one program, a fork before it,
         // a background job: W0014's (or nobody's) business.
         assert_eq!(foreground_command("/usr/sbin/d\necho done\n"), None);
@@ -328,7 +331,10 @@ mod tests {
         assert_eq!(foreground_command("x=$(cat /f)\n/usr/sbin/d\n"), None);
         assert_eq!(foreground_command("/usr/sbin/d &\n"), None);
         assert_eq!(foreground_command("/usr/sbin/d | logger\n"), None);
-        assert_eq!(foreground_command("if true; then\n  /usr/sbin/d\nfi\n"), None);
+        assert_eq!(
+            foreground_command("if true; then\n  /usr/sbin/d\nfi\n"),
+            None
+        );
     }
 
     #[test]

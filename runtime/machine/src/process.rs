@@ -368,7 +368,10 @@ impl<S: Spawner> Machine<S> {
                     inst.set_pid(ProcessKind::Main, Some(new));
                 }
                 self.log(LogLevel::Info, |m| {
-                    format!("{} main process ({pid}) became new process ({new})", m.label(iid))
+                    format!(
+                        "{} main process ({pid}) became new process ({new})",
+                        m.label(iid)
+                    )
                 });
             }
             Notice::Status(text) => {

@@ -37,7 +37,9 @@ impl<S: Spawner> Machine<S> {
                 let waited = self.now.saturating_sub(inst.spawned_at) / 1000;
                 line.push_str(&format!("\n\twaiting {waited} s for {what}; "));
                 match self.config.spawn_timeout {
-                    Some(t) => line.push_str(&format!("fails after {} s (--spawn-timeout)", t / 1000)),
+                    Some(t) => {
+                        line.push_str(&format!("fails after {} s (--spawn-timeout)", t / 1000))
+                    }
                     None => line.push_str(
                         "warning: no --spawn-timeout, so a wrong `expect` waits for ever",
                     ),
