@@ -465,9 +465,9 @@ impl<S: Spawner> Machine<S> {
             self.log(LogLevel::Warn, |m| {
                 let waited = m.waiting_for(iid).unwrap_or_default();
                 format!(
-                    "{} main process ({pid}) is not ready after {} s ({waited}); giving up",
+                    "{} main process ({pid}) is not ready after {} (it was waiting for {waited}); giving up",
                     m.label(iid),
-                    m.config.spawn_timeout.unwrap_or(0) / 1000
+                    crate::status::seconds(m.config.spawn_timeout.unwrap_or(0))
                 )
             });
             self.job_failed(iid, Some(ProcessKind::Main), None);

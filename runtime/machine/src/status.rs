@@ -8,6 +8,15 @@ use upc_bundle::Expect;
 use crate::types::*;
 use crate::{Machine, Spawner};
 
+/// `12 s`, `0.5 s`: a duration in whole seconds, or tenths below ten.
+pub(crate) fn seconds(ms: Millis) -> String {
+    if ms >= 10_000 || ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+    }
+}
+
 impl<S: Spawner> Machine<S> {
     /// `job (instance) goal/state, process pid` with continuation lines
     /// for further processes.
@@ -34,11 +43,11 @@ impl<S: Spawner> Machine<S> {
         }
         if inst.state == State::Spawned {
             if let Some(what) = self.waiting_for(iid) {
-                let waited = self.now.saturating_sub(inst.spawned_at) / 1000;
-                line.push_str(&format!("\n\twaiting {waited} s for {what}; "));
+                let waited = seconds(self.now.saturating_sub(inst.spawned_at));
+                line.push_str(&format!("\n\twaiting {waited} for {what}; "));
                 match self.config.spawn_timeout {
                     Some(t) => {
-                        line.push_str(&format!("fails after {} s (--spawn-timeout)", t / 1000))
+                        line.push_str(&format!("fails after {} (--spawn-timeout)", seconds(t)))
                     }
                     None => line.push_str(
                         "warning: no --spawn-timeout, so a wrong `expect` waits for ever",

@@ -523,6 +523,11 @@ impl Init {
     /// processes (`__WALL` reports them, children or not) go to the
     /// tracer, which answers each at once: init never leaves one waiting.
     fn reap(&mut self) {
+        // What a process said before it ended comes first (a `MAINPID`
+        // sent just before the old main process exits).
+        for id in self.machine.spawner.ready.ids() {
+            self.readiness(id);
+        }
         loop {
             let (pid, state) = match wait_any() {
                 Ok(Some(changed)) => changed,

@@ -206,6 +206,14 @@ impl Readiness {
         }
     }
 
+    /// The open channels (read them all before reaping: a notice sent
+    /// before a process exited must be heard before its exit).
+    pub fn ids(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.channels.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// A channel is readable: what it said.
     pub fn read(&mut self, id: u64) -> Heard {
         let Some(c) = self.channels.get(&id) else {

@@ -162,8 +162,13 @@ impl Processes {
     }
 
     /// Sends a signal the machine asked for. A pid that never was a
-    /// process is skipped; a group that does not exist falls back to the
-    /// pid (runtime-semantics §14); ESRCH is no error.
+    /// process is skipped; ESRCH is no error. A group that does not exist
+    /// (the main process is no group leader: a daemon that forked after
+    /// its `setsid`) falls back to the group the process is in, which is
+    /// the job's (every job process starts a session of its own, so only
+    /// its descendants can share its group), and then to the pid alone
+    /// (runtime-semantics §14 stops at the pid; the group reaches the
+    /// daemon's workers too).
     pub fn signal(&mut self, pid: u32, signal: i32, group: bool) {
         if pid >= FAKE_PID_BASE || pid == 0 {
             return;
@@ -183,6 +188,14 @@ impl Processes {
         } else {
             kill(Pid::from_raw(raw), sig)
         };
+        if group && result == Err(Errno::ESRCH) {
+            result = match nix::unistd::getpgid(Some(Pid::from_raw(raw))) {
+                Ok(pg) if pg.as_raw() > 1 && pg != nix::unistd::getpgrp() => {
+                    kill(Pid::from_raw(-pg.as_raw()), sig)
+                }
+                _ => Err(Errno::ESRCH),
+            };
+        }
         if group && result == Err(Errno::ESRCH) {
             result = kill(Pid::from_raw(raw), sig);
         }
