@@ -565,3 +565,73 @@ fn ready_fd_waits_for_a_newline_on_the_descriptor() {
     assert_started_after_readiness(&init);
     d.stop(&init);
 }
+
+// ---------------------------------------------------------------------------
+// A real daemon from Debian
+
+/// `dbus-daemon --fork` (Debian's package `dbus-daemon`, which tests/run
+/// installs) under `expect fork`, as Ubuntu's Upstart job ran the system
+/// bus: it starts, its status names the forked daemon (the pid it prints
+/// itself), the bus answers, and `stop` ends it.
+#[test]
+fn dbus_daemon_fork_runs_under_expect_fork_with_its_real_pid() {
+    let bin = Path::new("/usr/bin/dbus-daemon");
+    assert!(
+        bin.exists(),
+        "dbus-daemon is missing: apt-get install dbus-daemon (tests/run does)"
+    );
+    let s = Scenario::new();
+    let dir = s.path("d");
+    fs::create_dir(&dir).unwrap();
+    let bus = dir.join("bus");
+    let printed = dir.join("dbus.pid");
+    s.job(
+        "dbus",
+        &format!(
+            "start on startup\nexpect fork\nconsole log\n\
+             exec {} --session --fork --nopidfile --address=unix:path={} --print-pid=3 3>{}\n",
+            bin.display(),
+            bus.display(),
+            printed.display()
+        ),
+    );
+    let init = s.boot(&[]);
+    init.wait_state("dbus", "running");
+    let pid = pid_file(&init, &dir, "dbus.pid");
+    let r = init.ctl(&["status", "dbus"]);
+    assert_eq!(
+        r.stdout,
+        format!("dbus start/running, process {pid}\n"),
+        "{r:?}"
+    );
+    let daemon = ns_processes(&init)
+        .into_iter()
+        .find(|p| p.pid == pid)
+        .unwrap();
+    assert_eq!(daemon.name, "dbus-daemon");
+    assert_eq!(follows(&init).len(), 1);
+    assert_started_after_readiness(&init);
+    assert_none_traced_or_stopped(&init);
+    // The bus speaks: its authentication handshake answers OK.
+    let mut conn = std::os::unix::net::UnixStream::connect(&bus).unwrap();
+    conn.set_read_timeout(Some(PATIENCE)).unwrap();
+    use std::io::{Read, Write};
+    conn.write_all(b"\0AUTH EXTERNAL 30\r\n").unwrap();
+    let mut reply = [0u8; 64];
+    let n = conn.read(&mut reply).unwrap();
+    assert!(
+        reply[..n].starts_with(b"OK "),
+        "{:?}",
+        String::from_utf8_lossy(&reply[..n])
+    );
+    drop(conn);
+    let r = init.ctl(&["stop", "dbus"]);
+    assert_eq!(r.stdout, "dbus stop/waiting\n", "{r:?}");
+    let exit = init.wait_record(&[("kind", "exit"), ("job", "dbus")]);
+    assert_eq!(exit["pid"].as_u64(), Some(u64::from(pid)), "{exit}");
+    // It handles TERM and exits cleanly.
+    assert!(exit["status"] == 0 || exit["signal"] == "TERM", "{exit}");
+    wait_for("dbus-daemon to be gone", &init, || {
+        ns_processes(&init).iter().all(|p| p.pid == 1)
+    });
+}
