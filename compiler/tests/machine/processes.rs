@@ -385,7 +385,7 @@ fn the_spawn_timeout_fails_a_job_that_is_not_ready_in_time() {
     let lines = r.take_lines();
     assert!(
         lines.iter().any(|l| l.contains(
-            "J main process (1) is not ready after 1.5 s (it was waiting for the main process \
+            "J main process (1) not ready after 1.5 s (it was waiting for the main process \
              to fork (expect fork)); giving up"
         )),
         "{lines:#?}"
@@ -397,6 +397,11 @@ fn the_spawn_timeout_fails_a_job_that_is_not_ready_in_time() {
     assert_eq!(r.signals(), [(1, 15)]);
     r.killed(1, 15);
     assert_eq!(r.status("J", ""), "gone");
+    assert_eq!(
+        status_line(&mut r),
+        "J stop/waiting\n\tlast run failed: main process: not ready after 1.5 s (it was \
+         waiting for the main process to fork (expect fork))"
+    );
 }
 
 #[test]

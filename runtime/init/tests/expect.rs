@@ -439,7 +439,7 @@ fn a_spawn_timeout_fails_a_job_that_never_forks_and_kills_its_process() {
     let stopped = init.wait_record(&[("kind", "event"), ("event", "stopped")]);
     assert_eq!(stopped["env"]["RESULT"], "failed", "{stopped}");
     assert_eq!(stopped["env"]["PROCESS"], "main", "{stopped}");
-    init.wait_message("is not ready after");
+    init.wait_message("not ready after 0.5 s");
     wait_for("the process to be killed", &init, || {
         ns_processes(&init).iter().all(|p| p.pid == 1)
     });

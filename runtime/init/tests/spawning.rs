@@ -540,8 +540,9 @@ fn an_exec_line_with_shell_characters_expands_through_sh_and_a_plain_one_runs_di
 // failures: one job fails, nothing else does
 
 /// Boots `bad` (with `stanzas`) beside a healthy `good` service and checks
-/// that only `bad` failed, with `reason` on the console, in its log and in
-/// the trace, and that init still answers.
+/// that only `bad` failed, with `reason` on the console, in its log, in the
+/// trace and in `upctl status` and `list` (and their `--json`), and that
+/// init still answers.
 fn fails_alone(stanzas: &str, exec: &str, reason: &str, extra: &[&str]) {
     let s = Scenario::new();
     fs::write(s.path("file"), "").unwrap();
@@ -560,13 +561,25 @@ fn fails_alone(stanzas: &str, exec: &str, reason: &str, extra: &[&str]) {
     let stopped = init.wait_record(&[("kind", "event"), ("event", "stopped")]);
     assert_eq!(stopped["env"]["JOB"], "bad");
     assert_eq!(stopped["env"]["RESULT"], "failed");
+    let why = format!("main process: {reason}");
+    let shown = format!("bad stop/waiting\n\tlast run failed: {why}\n");
     let status = init.ctl(&["status", "bad"]);
-    assert_eq!(status.stdout, "bad stop/waiting\n");
+    assert_eq!((status.code, status.stdout.as_str()), (0, shown.as_str()));
+    let list = init.ctl(&["list"]);
+    assert!(list.stdout.starts_with(&shown), "{list:?}");
     let good = init.ctl(&["status", "good"]);
     assert!(
         good.stdout.starts_with("good start/running, process "),
         "{good:?}"
     );
+    let failure = serde_json::json!({"instance": "", "process": "main", "message": why});
+    for args in [&["status", "--json", "bad"][..], &["list", "--json"]] {
+        let json = init.ctl(args);
+        let first = json.stdout.lines().next().unwrap_or_default();
+        let record: serde_json::Value = serde_json::from_str(first).unwrap();
+        assert_eq!(record["job"], "bad", "{json:?}");
+        assert_eq!(record["failure"], failure, "{json:?}");
+    }
     if !extra.iter().any(|a| a.starts_with("--logdir")) {
         init.wait_until("the failure in the job's log", |i| {
             i.log("bad.log").contains(&text)
@@ -642,6 +655,38 @@ fn a_log_directory_that_cannot_be_created_fails_only_that_job() {
         "unable to create log directory: Not a directory",
         &["--logdir", "DIR/file/logs"],
     );
+}
+
+#[test]
+fn a_failing_pre_start_shows_in_status_until_the_job_starts_cleanly() {
+    let s = Scenario::new();
+    let flag = s.p("fail");
+    fs::write(&flag, "").unwrap();
+    s.job(
+        "flaky",
+        &format!("console none\npre-start exec test ! -e {flag}\nexec sleep 1000\n"),
+    );
+    let init = s.boot(&[]);
+    init.wait_ready();
+    let start = init.ctl(&["start", "flaky"]);
+    assert_eq!(
+        (start.code, start.stderr.as_str()),
+        (1, "upctl: Job failed to start\n"),
+        "{start:?}"
+    );
+    let failed =
+        "flaky stop/waiting\n\tlast run failed: pre-start process terminated with status 1\n";
+    assert_eq!(init.ctl(&["status", "flaky"]).stdout, failed);
+    assert_eq!(init.ctl(&["list"]).stdout, failed);
+    fs::remove_file(&flag).unwrap();
+    let start = init.ctl(&["start", "flaky"]);
+    assert_eq!(start.code, 0, "{start:?}");
+    let stop = init.ctl(&["stop", "flaky"]);
+    assert_eq!(stop.stdout, "flaky stop/waiting\n", "{stop:?}");
+    let json = init.ctl(&["status", "--json", "flaky"]);
+    let record: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(record["state"], "waiting");
+    assert!(record.get("failure").is_none(), "{json:?}");
 }
 
 // ---------------------------------------------------------------------------

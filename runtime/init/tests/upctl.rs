@@ -332,6 +332,7 @@ fn record(
         goal,
         state,
         processes: processes.to_vec(),
+        failure: None,
     }
 }
 
@@ -365,7 +366,7 @@ fn status_and_list() {
             State::Running,
             &[(ProcessKind::Main, 1234)],
         ),
-        InstanceRecord::waiting("rc"),
+        InstanceRecord::waiting("rc", None),
     ];
     let t = transcript(vec![
         case(

@@ -51,6 +51,9 @@ pub struct Class {
     pub usage: Option<String>,
     /// Which process slots are defined, in [`ProcessKind::ALL`] order.
     pub defined: [bool; 6],
+    /// Why the last run failed, until an instance starts cleanly (boxed:
+    /// most classes never fail).
+    pub last_failure: Option<Box<RunFailure>>,
 }
 
 impl Class {
@@ -93,6 +96,7 @@ impl Class {
             export: job.export().map(str::to_owned).collect(),
             usage: job.usage().map(str::to_owned),
             defined,
+            last_failure: None,
         })
     }
 
@@ -260,10 +264,12 @@ impl<S: Spawner> Machine<S> {
             .unwrap_or_default();
         let order = self.classes.get(&old).map_or(u32::MAX, |c| c.order);
         self.unregister(old);
-        self.classes.remove(&old);
+        let last_failure = self.classes.remove(&old).and_then(|c| c.last_failure);
         if let Some(c) = self.classes.get_mut(&new) {
-            // Same name, same rank: the same place in the order.
+            // Same name, same rank: the same place in the order. A new
+            // definition has not run yet: the old one's failure stands.
             c.order = order;
+            c.last_failure = last_failure;
         }
         self.register(new);
         for event in held {

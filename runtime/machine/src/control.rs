@@ -88,6 +88,31 @@ impl<S: Spawner> Machine<S> {
         self.instance(self.existing(class, &name)?)
     }
 
+    /// The failure a `status` reply shows for a request's instance that
+    /// does not exist (the class's last failure, if that instance had it),
+    /// for a driver that shows it as more than a line (`--json`).
+    pub fn addressed_failure(&self, target: &Target, env: &[String]) -> Option<&RunFailure> {
+        let (job, name) = match target {
+            Target::Job(job) => {
+                let class = self.find_class(job)?;
+                let full = self.request_env(class, env);
+                (job, self.instance_name(class, &full).ok()?)
+            }
+            Target::Instance { job, instance } => (job, instance.clone()),
+        };
+        let class = self.find_class(job)?;
+        if self.existing(class, &name).is_some() {
+            return None;
+        }
+        self.failure_of(job, Some(&name))
+    }
+
+    /// Why the last run of the class registered as `job` failed, until an
+    /// instance of it starts cleanly.
+    pub fn last_failure(&self, job: &str) -> Option<&RunFailure> {
+        self.failure_of(job, None)
+    }
+
     /// The status line of a named instance (`status` from inside a job,
     /// which [`Request::Status`] cannot address), with the errors of the
     /// other instance-level requests.
@@ -290,7 +315,9 @@ impl<S: Spawner> Machine<S> {
         let name = self.instance_name(class, &self.request_env(class, &env))?;
         match self.existing(class, &name) {
             Some(iid) => Ok(Output::Status(vec![self.status_line(iid)])),
-            None if env.is_empty() => Ok(Output::Status(vec![format!("{job} stop/waiting")])),
+            None if env.is_empty() => Ok(Output::Status(vec![
+                self.waiting_line(job, self.failure_of(job, Some(&name)))
+            ])),
             None => Err(Self::unknown_instance(&name)),
         }
     }

@@ -141,6 +141,10 @@ impl<S: Spawner> Machine<S> {
                 State::PostStop => self.has_pid(iid, ProcessKind::PostStop),
                 State::Running => {
                     if from == State::PostStart {
+                        // A clean start: the class's last failure is over.
+                        if let Some(c) = self.classes.get_mut(&class) {
+                            c.last_failure = None;
+                        }
                         self.emit_job_event(iid, "started", false);
                         if !self.classes.get(&class).is_some_and(|c| c.task) {
                             self.job_finished(iid, false);
@@ -352,13 +356,14 @@ impl<S: Spawner> Machine<S> {
         }
     }
 
-    /// Records the run's first failure and releases the waiters with it
-    /// (§8.5); later failures of the run are ignored.
+    /// Records the run's first failure (also as the class's last failure,
+    /// which `status` shows) and releases the waiters with it (§8.5);
+    /// later failures of the run are ignored.
     pub(crate) fn job_failed(
         &mut self,
         iid: InstanceId,
         process: Option<ProcessKind>,
-        status: Option<ExitStatus>,
+        cause: FailureCause,
     ) {
         let Some(inst) = self.instances.get_mut(&iid) else {
             return;
@@ -366,7 +371,19 @@ impl<S: Spawner> Machine<S> {
         if inst.failure.is_some() {
             return;
         }
+        let status = match cause {
+            FailureCause::Ended(status) => Some(status),
+            FailureCause::Spawn(_) | FailureCause::RespawnLimit => None,
+        };
         inst.failure = Some(Failure { process, status });
+        let failure = RunFailure {
+            instance: inst.name.clone(),
+            process,
+            cause,
+        };
+        if let Some(c) = self.classes.get_mut(&inst.class) {
+            c.last_failure = Some(Box::new(failure));
+        }
         self.job_finished(iid, true);
     }
 

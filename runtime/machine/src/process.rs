@@ -28,7 +28,7 @@ fn waiting_state(kind: ProcessKind) -> State {
     }
 }
 
-fn describe(status: ExitStatus) -> String {
+pub(crate) fn describe(status: ExitStatus) -> String {
     match status {
         ExitStatus::Exited(0) => "exited normally".into(),
         ExitStatus::Exited(n) => format!("terminated with status {n}"),
@@ -107,7 +107,7 @@ impl<S: Spawner> Machine<S> {
         match proc.process {
             ProcessKind::Main => self.main_exited(iid, status),
             ProcessKind::PreStart | ProcessKind::PostStop if !status.is_success() => {
-                self.job_failed(iid, Some(proc.process), Some(status));
+                self.job_failed(iid, Some(proc.process), FailureCause::Ended(status));
                 self.change_goal(iid, Goal::Stop, cause);
                 self.advance_if(iid, waiting_state(proc.process));
             }
@@ -152,7 +152,7 @@ impl<S: Spawner> Machine<S> {
                     self.log(LogLevel::Warn, |m| {
                         format!("{} respawning too fast, stopped", m.label(iid))
                     });
-                    self.job_failed(iid, None, None);
+                    self.job_failed(iid, None, FailureCause::RespawnLimit);
                 } else {
                     self.log(LogLevel::Warn, |m| {
                         format!("{} main process ended, respawning", m.label(iid))
@@ -163,7 +163,7 @@ impl<S: Spawner> Machine<S> {
                     stop = false;
                 }
             } else if failed {
-                self.job_failed(iid, Some(ProcessKind::Main), Some(status));
+                self.job_failed(iid, Some(ProcessKind::Main), FailureCause::Ended(status));
             }
         }
         if stop {
@@ -216,7 +216,7 @@ impl<S: Spawner> Machine<S> {
             // Their failure to start is ignored (§8.4).
             ProcessKind::PostStart | ProcessKind::PreStop => {}
             kind => {
-                self.job_failed(iid, Some(kind), None);
+                self.job_failed(iid, Some(kind), FailureCause::Spawn(reason.to_owned()));
                 self.change_goal(iid, Goal::Stop, Cause::Process(kind));
             }
         }
@@ -462,15 +462,15 @@ impl<S: Spawner> Machine<S> {
             }
             inst.ready_deadline = None;
             let pid = inst.pid(ProcessKind::Main).unwrap_or(0);
+            let reason = format!(
+                "not ready after {} (it was waiting for {})",
+                crate::status::seconds(self.config.spawn_timeout.unwrap_or(0)),
+                self.waiting_for(iid).unwrap_or_default()
+            );
             self.log(LogLevel::Warn, |m| {
-                let waited = m.waiting_for(iid).unwrap_or_default();
-                format!(
-                    "{} main process ({pid}) is not ready after {} (it was waiting for {waited}); giving up",
-                    m.label(iid),
-                    crate::status::seconds(m.config.spawn_timeout.unwrap_or(0))
-                )
+                format!("{} main process ({pid}) {reason}; giving up", m.label(iid))
             });
-            self.job_failed(iid, Some(ProcessKind::Main), None);
+            self.job_failed(iid, Some(ProcessKind::Main), FailureCause::Spawn(reason));
             self.change_goal(iid, Goal::Stop, Cause::Process(ProcessKind::Main));
             self.advance_if(iid, State::Spawned);
         }

@@ -159,6 +159,30 @@ impl ExitStatus {
     }
 }
 
+/// Why the last run of a job class failed, as the machine remembers it
+/// until an instance of the class starts cleanly (reaches `running`).
+/// `status` and `list` show it under the class's `stop/waiting` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFailure {
+    /// The instance that failed (`""` for a singleton).
+    pub instance: String,
+    /// The process that failed; `None`: the respawn limit was hit.
+    pub process: Option<ProcessKind>,
+    pub cause: FailureCause,
+}
+
+/// What went wrong in a failed run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureCause {
+    /// The process ended with a status or signal that counts as a failure.
+    Ended(ExitStatus),
+    /// The process could not be started: the spawner's reason (Upstart's
+    /// text, `unable to execute: No such file or directory`).
+    Spawn(String),
+    /// It respawned too fast (`respawn limit`).
+    RespawnLimit,
+}
+
 /// What the driver tells the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stimulus {

@@ -795,7 +795,10 @@ impl Init {
                     .machine
                     .addressed_instance(target, env)
                     .map_or_else(
-                        || InstanceRecord::waiting(job),
+                        || {
+                            let failure = self.machine.addressed_failure(target, env);
+                            InstanceRecord::waiting(job, failure)
+                        },
                         |i| InstanceRecord::from(&i),
                     )])
             }
@@ -818,7 +821,10 @@ impl Init {
                     list.sort_by(|a, b| a.name.cmp(&b.name));
                     out.extend(list.iter().map(InstanceRecord::from));
                 }
-                _ => out.push(InstanceRecord::waiting(name)),
+                _ => out.push(InstanceRecord::waiting(
+                    name,
+                    self.machine.last_failure(name),
+                )),
             }
         }
         out

@@ -334,12 +334,45 @@ fn record_from(at: &str, v: Value) -> Result<InstanceRecord, DecodeError> {
             .ok_or_else(|| DecodeError::field(format!("{at}.pid"), "expected a pid"))?;
         processes.push((kind, pid));
     }
+    let failure = match f.take("failure") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(failure_from(&format!("{at}.failure"), v)?),
+    };
     Ok(InstanceRecord {
         job,
         instance,
         goal,
         state,
         processes,
+        failure,
+    })
+}
+
+/// A record's `failure` (protocol 1.1).
+fn failure_from(at: &str, v: Value) -> Result<RecordFailure, DecodeError> {
+    let Value::Object(map) = v else {
+        return Err(DecodeError::field(at, "expected an object"));
+    };
+    let mut f = Fields { map };
+    let named =
+        |field: &str, e: DecodeError| DecodeError::field(format!("{at}.{field}"), e.message);
+    let instance = f.string("instance").map_err(|e| named("instance", e))?;
+    let process = match f.opt_string("process").map_err(|e| named("process", e))? {
+        None => None,
+        Some(name) => Some(
+            ProcessKind::ALL
+                .into_iter()
+                .find(|k| k.name() == name)
+                .ok_or_else(|| {
+                    DecodeError::field(format!("{at}.process"), "unknown process kind")
+                })?,
+        ),
+    };
+    let message = f.string("message").map_err(|e| named("message", e))?;
+    Ok(RecordFailure {
+        instance,
+        process,
+        message,
     })
 }
 

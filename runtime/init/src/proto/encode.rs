@@ -1,6 +1,8 @@
 //! Writing lines: objects field by field in a fixed order, strings escaped
-//! as JSON requires, one line per message.
+//! as JSON requires (by `upc_machine::json::string`, the escaper the trace
+//! uses too), one line per message.
 
+use upc_machine::json;
 use upc_machine::{EnvScope, Target};
 
 use super::*;
@@ -18,13 +20,13 @@ impl Obj {
         if self.0.len() > 1 {
             self.0.push(',');
         }
-        push_json_str(&mut self.0, key);
+        json::string(&mut self.0, key);
         self.0.push(':');
         &mut self.0
     }
 
     fn str(mut self, key: &str, value: &str) -> Obj {
-        push_json_str(self.key(key), value);
+        json::string(self.key(key), value);
         self
     }
 
@@ -51,7 +53,7 @@ impl Obj {
             if n > 0 {
                 out.push(',');
             }
-            push_json_str(out, item);
+            json::string(out, item);
         }
         out.push(']');
         self
@@ -87,24 +89,6 @@ impl Obj {
         s.push('\n');
         s
     }
-}
-
-/// `s` as a JSON string: quotes, backslashes and control characters
-/// escaped, everything else (UTF-8) as it is.
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// One request as a line (ending in `\n`).
@@ -185,13 +169,24 @@ pub(super) fn encode_record(r: &InstanceRecord) -> String {
         );
     }
     procs.push(']');
-    Obj::new()
+    let o = Obj::new()
         .str("job", &r.job)
         .str("instance", &r.instance)
         .str("goal", r.goal.name())
         .str("state", r.state.name())
-        .raw("processes", &procs)
-        .done()
+        .raw("processes", &procs);
+    match &r.failure {
+        None => o,
+        Some(f) => {
+            let failure = Obj::new()
+                .str("instance", &f.instance)
+                .opt_str("process", f.process.map(|p| p.name()))
+                .str("message", &f.message)
+                .done();
+            o.raw("failure", &failure)
+        }
+    }
+    .done()
 }
 
 /// One reply as a line (ending in `\n`).

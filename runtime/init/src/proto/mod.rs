@@ -35,8 +35,8 @@ pub use lines::{LineBuffer, TooLong};
 /// differs.
 pub const MAJOR: u64 = 1;
 /// The protocol's minor version: additions a client of the same major may
-/// ignore.
-pub const MINOR: u64 = 0;
+/// ignore (1.1: a record's `failure`).
+pub const MINOR: u64 = 1;
 
 /// The longest request line a server accepts, newline not counted.
 pub const MAX_REQUEST_LINE: usize = 64 * 1024;
@@ -303,6 +303,32 @@ pub struct InstanceRecord {
     pub state: State,
     /// Every process slot with a pid, in slot order.
     pub processes: Vec<(ProcessKind, u32)>,
+    /// Why the last run failed, on a `stop/waiting` record whose status
+    /// line shows it (protocol 1.1).
+    pub failure: Option<RecordFailure>,
+}
+
+/// A failed run as a record carries it: the machine's
+/// [`upc_machine::RunFailure`] on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFailure {
+    /// The instance that failed (`""` for a singleton).
+    pub instance: String,
+    /// The process that failed; `None`: the respawn limit was hit.
+    pub process: Option<ProcessKind>,
+    /// What the status line says after `failed: `
+    /// (`main process: unable to execute: No such file or directory`).
+    pub message: String,
+}
+
+impl From<&upc_machine::RunFailure> for RecordFailure {
+    fn from(f: &upc_machine::RunFailure) -> RecordFailure {
+        RecordFailure {
+            instance: f.instance.clone(),
+            process: f.process,
+            message: f.message(),
+        }
+    }
 }
 
 /// A successful reply.
@@ -485,19 +511,22 @@ impl From<&upc_machine::InstanceInfo> for InstanceRecord {
             goal: i.goal,
             state: i.state,
             processes: i.processes.clone(),
+            failure: None,
         }
     }
 }
 
 impl InstanceRecord {
-    /// A class without an instance, as `list` shows it (`NAME stop/waiting`).
-    pub fn waiting(job: &str) -> InstanceRecord {
+    /// A class without an instance, as `list` shows it (`NAME stop/waiting`),
+    /// with the last run's failure if the line shows one.
+    pub fn waiting(job: &str, failure: Option<&upc_machine::RunFailure>) -> InstanceRecord {
         InstanceRecord {
             job: job.to_owned(),
             instance: String::new(),
             goal: Goal::Stop,
             state: State::Waiting,
             processes: Vec::new(),
+            failure: failure.map(RecordFailure::from),
         }
     }
 

@@ -353,7 +353,19 @@ fn record() -> InstanceRecord {
         goal: Goal::Start,
         state: State::PostStart,
         processes: vec![(ProcessKind::Main, 1234), (ProcessKind::PostStart, 1357)],
+        failure: None,
     }
+}
+
+/// A class whose last run failed (protocol 1.1's `failure`).
+fn failed() -> InstanceRecord {
+    let mut r = InstanceRecord::waiting("bad", None);
+    r.failure = Some(RecordFailure {
+        instance: "tty1".into(),
+        process: Some(ProcessKind::Main),
+        message: "main process: unable to execute: No such file or directory".into(),
+    });
+    r
 }
 
 fn every_reply() -> Vec<Reply> {
@@ -369,7 +381,7 @@ fn every_reply() -> Vec<Reply> {
         }),
         ok(Output::Status {
             lines: s(&["getty (tty1) start/post-start, process 1234\n\tpost-start process 1357"]),
-            records: Some(vec![record(), InstanceRecord::waiting("x")]),
+            records: Some(vec![record(), InstanceRecord::waiting("x", None), failed()]),
         }),
         ok(Output::Value("".into())),
         ok(Output::Env(s(&["A=1", "PATH=/bin"]))),
@@ -445,6 +457,44 @@ fn replies_read_as_protocol_md_shows_them() {
 }
 
 #[test]
+fn a_record_of_a_failed_class_carries_the_failure_and_a_1_0_record_none() {
+    let reply = Reply {
+        id: Some(3),
+        result: Ok(Output::Status {
+            lines: s(&["bad stop/waiting\n\tlast run (tty1) failed: main process: unable to execute: No such file or directory"]),
+            records: Some(vec![failed()]),
+        }),
+    };
+    assert_eq!(
+        failed().to_json(),
+        concat!(
+            r#"{"job":"bad","instance":"","goal":"stop","state":"waiting","processes":[],"#,
+            r#""failure":{"instance":"tty1","process":"main","message":"main process: unable to execute: No such file or directory"}}"#
+        )
+    );
+    assert_eq!(
+        decode_reply(encode_reply(&reply).as_bytes()).unwrap(),
+        reply
+    );
+    let respawn = br#"{"id":1,"ok":"status","lines":[],"records":[{"job":"r","instance":"","goal":"stop","state":"waiting","processes":[],"failure":{"instance":"","process":null,"message":"respawning too fast"}}]}"#;
+    let Ok(Output::Status {
+        records: Some(r), ..
+    }) = decode_reply(respawn).unwrap().result
+    else {
+        panic!("a status reply");
+    };
+    assert_eq!(r[0].failure.as_ref().unwrap().process, None);
+    let old = br#"{"id":1,"ok":"status","lines":[],"records":[{"job":"r","instance":"","goal":"stop","state":"waiting","processes":[]}]}"#;
+    let Ok(Output::Status {
+        records: Some(r), ..
+    }) = decode_reply(old).unwrap().result
+    else {
+        panic!("a status reply");
+    };
+    assert_eq!(r[0].failure, None);
+}
+
+#[test]
 fn replies_ignore_fields_a_later_minor_version_adds() {
     let r = decode_reply(br#"{"id":1,"ok":"done","took_ms":3}"#).unwrap();
     assert_eq!(r.result, Ok(Output::Done));
@@ -479,6 +529,14 @@ fn malformed_replies_say_what() {
             r#"{"id":1,"ok":"status","lines":[],"records":[{"job":"a","instance":"","goal":"stop","state":"waiting","processes":[{"kind":"other","pid":1}]}]}"#,
             "field `records[0].processes[0].kind`: unknown process kind",
         ),
+        (
+            r#"{"id":1,"ok":"status","lines":[],"records":[{"job":"a","instance":"","goal":"stop","state":"waiting","failure":{"instance":"","process":"main"}}]}"#,
+            "field `records[0].failure.message`: missing",
+        ),
+        (
+            r#"{"id":1,"ok":"status","lines":[],"records":[{"job":"a","instance":"","goal":"stop","state":"waiting","failure":"oops"}]}"#,
+            "field `records[0].failure`: expected an object",
+        ),
     ];
     for (line, message) in cases {
         assert_eq!(
@@ -500,7 +558,7 @@ fn the_greeting_round_trips_and_tolerates_additions() {
     let line = encode_hello(&hello);
     assert_eq!(
         line,
-        "{\"hello\":\"upinit\",\"protocol\":[1,0],\"server\":\"upinit 0.1.0\",\"mode\":\"system\"}\n"
+        "{\"hello\":\"upinit\",\"protocol\":[1,1],\"server\":\"upinit 0.1.0\",\"mode\":\"system\"}\n"
     );
     assert_eq!(decode_hello(line.as_bytes()).unwrap(), hello);
     assert!(hello.compatible());

@@ -372,6 +372,44 @@ impl Init {
         self.ctl_cmd(cmd, args)
     }
 
+    /// Runs upctl under the name `initctl` (as Upstart's tools call it;
+    /// its messages then say `initctl:`) with its output in files, giving
+    /// up after `within`: a command that does not return is an answer too
+    /// (`code` -1).
+    pub fn initctl(&self, args: &[String], within: Duration) -> Ctl {
+        let link = self.dir.join("initctl");
+        if !link.exists() {
+            std::os::unix::fs::symlink(upctl_bin(), &link).expect("symlink initctl");
+        }
+        let (out, err) = (self.dir.join("initctl.out"), self.dir.join("initctl.err"));
+        let mut child = Command::new(&link)
+            .arg("--socket")
+            .arg(&self.socket)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(&out).expect("initctl stdout file"))
+            .stderr(fs::File::create(&err).expect("initctl stderr file"))
+            .spawn()
+            .expect("run initctl");
+        let start = Instant::now();
+        let code = loop {
+            if let Some(status) = child.try_wait().expect("wait for initctl") {
+                break status.code().unwrap_or(-1);
+            }
+            if start.elapsed() > within {
+                let _ = child.kill();
+                let _ = child.wait();
+                break -1;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        Ctl {
+            code,
+            stdout: read(&out),
+            stderr: read(&err),
+        }
+    }
+
     fn ctl_cmd(&self, mut cmd: Command, args: &[&str]) -> Ctl {
         let out = cmd
             .arg("--socket")
