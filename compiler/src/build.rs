@@ -247,6 +247,7 @@ pub fn job_spec(job: &JobClass, sources: &SourceMap) -> Result<b::JobSpec, Build
         normal_exit: job.normal_exit.clone(),
         instance: job.instance.clone(),
         expect: job.expect,
+        ready_fd: job.ready_fd,
         kill_timeout: job.kill_timeout_secs,
         kill_signal: job.kill_signal,
         reload_signal: job.reload_signal,

@@ -40,6 +40,9 @@ pub struct CheckOptions {
     /// The paths are one job set even when they are files (`upc build`),
     /// so the graph checks run whatever they are.
     pub whole_set: bool,
+    /// Warn where a job uses one of upc's extensions, which Upstart 1.13
+    /// refuses (`--strict-upstart`: W0028).
+    pub strict_upstart: bool,
 }
 
 impl Default for CheckOptions {
@@ -48,6 +51,7 @@ impl Default for CheckOptions {
             graph: true,
             assume_events: Vec::new(),
             whole_set: false,
+            strict_upstart: false,
         }
     }
 }
@@ -203,10 +207,21 @@ fn unsaved_jobs(
 
 fn check_units(units: Vec<Unit>, paths: &[PathBuf], options: &CheckOptions) -> Report {
     let mut report = run(units);
+    if !options.strict_upstart {
+        drop_extension_warnings(&mut report);
+    }
     if options.graph && (options.whole_set || paths.iter().any(|p| p.is_dir())) {
         graph_pass(&mut report, options);
     }
     report
+}
+
+/// Sema marks every use of upc's extensions (W0028); only
+/// `--strict-upstart` wants to see them.
+fn drop_extension_warnings(report: &mut Report) {
+    report
+        .diagnostics
+        .retain(|d| d.code != crate::diag::Code::UpstartExtension);
 }
 
 /// The whole-set checks over every job that has no error. A job left out
@@ -246,11 +261,13 @@ fn graph_pass(report: &mut Report, options: &CheckOptions) {
 /// Checks one job file given as bytes (standard input uses the path
 /// `<stdin>`). The job is named after the file without its extension.
 pub fn check_bytes(path: &Path, bytes: Vec<u8>) -> Report {
-    run(vec![Unit::Job {
+    let mut report = run(vec![Unit::Job {
         name: job_name(path),
         conf: Input::Bytes(path.to_path_buf(), bytes),
         override_: None,
-    }])
+    }]);
+    drop_extension_warnings(&mut report);
+    report
 }
 
 /// Checks one job file and its override, both given as bytes.
@@ -258,11 +275,13 @@ pub fn check_job(conf: (&Path, Vec<u8>), override_: Option<(&Path, Vec<u8>)>) ->
     let name = job_name(conf.0);
     let conf = Input::Bytes(conf.0.to_path_buf(), conf.1);
     let override_ = override_.map(|(p, b)| Input::Bytes(p.to_path_buf(), b));
-    run(vec![Unit::Job {
+    let mut report = run(vec![Unit::Job {
         name,
         conf,
         override_,
-    }])
+    }]);
+    drop_extension_warnings(&mut report);
+    report
 }
 
 fn job_name(path: &Path) -> String {

@@ -305,6 +305,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub explain_events: bool,
 
+    /// Also warn (W0028) where a job uses an extension of upc's that Upstart 1.13 refuses
+    /// (`expect notify`, `ready fd`)
+    #[arg(long)]
+    pub strict_upstart: bool,
+
     /// Output format
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Human)]
     pub format: FormatArg,

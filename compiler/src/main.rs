@@ -85,6 +85,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         graph: !args.no_graph,
         assume_events: args.assume_events.clone(),
         whole_set: false,
+        strict_upstart: args.strict_upstart,
     };
     let report = check::check_paths_with(&args.paths, &options);
     let status = if report.fails(deny_warnings) {
@@ -155,6 +156,7 @@ fn check_whole_set(paths: &[std::path::PathBuf], assume_events: &[String]) -> ch
         graph: true,
         assume_events: assume_events.to_vec(),
         whole_set: true,
+        strict_upstart: false,
     };
     check::check_paths_with(paths, &options)
 }
@@ -326,6 +328,7 @@ fn graph(args: &GraphArgs) -> Result<ExitCode> {
         graph: false,
         assume_events: Vec::new(),
         whole_set: false,
+        strict_upstart: false,
     };
     let report = check::check_paths_with(&args.paths, &options);
     if !report.broken.is_empty() {

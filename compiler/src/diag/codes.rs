@@ -96,6 +96,12 @@ codes! {
     StartStopSameEvent = "W0024", "start-stop-same-event", Warning, "`start on` and `stop on` fire on the same event";
     MissingVariable = "W0025", "missing-variable", Warning, "a variable that no event starting the job carries";
     ExportNeverSet = "W0026", "export-never-set", Warning, "`export` of a variable the job never has";
+
+    // upc's readiness extensions (`expect notify`, `ready fd N`) and the
+    // `expect` mistakes upc can see.
+    IllegalReadyFd = "E0020", "illegal-ready-fd", Error, "`ready fd` is not a descriptor from 3 to 255 the job can use";
+    ExpectForegroundCommand = "W0027", "expect-foreground-command", Warning, "`expect fork`/`daemon` with a script that runs the daemon without `exec`";
+    UpstartExtension = "W0028", "upstart-extension", Warning, "a upc extension Upstart 1.13 refuses (only with --strict-upstart)";
 }
 
 impl Code {

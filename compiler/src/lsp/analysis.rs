@@ -128,6 +128,7 @@ impl Snapshot {
             graph: true,
             assume_events: request.assume_events,
             whole_set: true,
+            strict_upstart: false,
         };
         let report = check::check_paths_overlaid(
             std::slice::from_ref(&request.root),

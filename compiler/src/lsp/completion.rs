@@ -331,7 +331,10 @@ mod tests {
 
     #[test]
     fn values_follow_their_stanza() {
-        assert_eq!(labels("expect |"), vec!["fork", "daemon", "stop", "none"]);
+        assert_eq!(
+            labels("expect |"),
+            vec!["fork", "daemon", "stop", "none", "notify"]
+        );
         assert_eq!(labels("console o|"), vec!["log", "none", "output", "owner"]);
         assert!(labels("kill signal |").contains(&"TERM".to_owned()));
         assert!(labels("normal exit 0 |").contains(&"HUP".to_owned()));

@@ -77,6 +77,10 @@ pub const EXPECT_VALUES: &[ValueDoc] = &[
         value: "none",
         summary: "the process init starts is the main process (the default)",
     },
+    ValueDoc {
+        value: "notify",
+        summary: "upc extension: the main process sends READY=1 to $NOTIFY_SOCKET (sd_notify)",
+    },
 ];
 
 /// The values `console` takes.
@@ -225,11 +229,19 @@ static STANZAS: &[StanzaDoc] = &[
     },
     StanzaDoc {
         name: "expect",
-        syntax: "expect fork|daemon|stop|none",
+        syntax: "expect fork|daemon|stop|none|notify",
         summary: "how the main process tells init it is ready",
-        details: "`fork` and `daemon` make init follow the process through one or two forks to find the daemon's pid; `stop` waits for the process to stop itself with SIGSTOP. Getting it wrong leaves the job hanging in `spawned`.",
+        details: "`fork` and `daemon` make init follow the process through one or two forks to find the daemon's pid; `stop` waits for the process to stop itself with SIGSTOP. `notify` (upc's extension, refused by Upstart) waits for READY=1 on the datagram socket named in $NOTIFY_SOCKET, systemd's sd_notify protocol; MAINPID= names the daemon's pid. Getting it wrong leaves the job hanging in `spawned` (upinit --spawn-timeout ends the wait).",
         default: "none: the process init starts is the main process",
-        snippet: "expect ${1|fork,daemon,stop,none|}",
+        snippet: "expect ${1|fork,daemon,stop,none,notify|}",
+    },
+    StanzaDoc {
+        name: "ready fd",
+        syntax: "ready fd N",
+        summary: "upc extension: the main process writes a newline to descriptor N when it is ready",
+        details: "As s6's notification-fd: upinit opens a pipe on descriptor N (3 to 255; not 9 with a `script`, which is read from fd 9) of the main process and keeps the job in `spawned` until a newline arrives on it. It replaces `expect` (the later of the two wins). Upstart refuses it; `upc check --strict-upstart` says so.",
+        default: "none",
+        snippet: "ready fd ${1:3}",
     },
     StanzaDoc {
         name: "kill timeout",
@@ -474,7 +486,11 @@ mod tests {
     #[test]
     fn the_value_tables_are_the_ones_sema_accepts() {
         let expect: Vec<&str> = EXPECT_VALUES.iter().map(|v| v.value).collect();
-        for e in upc_bundle::model::Expect::ALL {
+        // `Expect::Fd` is written `ready fd N`, not as an `expect` value.
+        for e in upc_bundle::model::Expect::ALL
+            .into_iter()
+            .filter(|e| *e != upc_bundle::model::Expect::Fd)
+        {
             assert!(expect.contains(&e.name()), "{}", e.name());
         }
         let console: Vec<&str> = CONSOLE_VALUES.iter().map(|v| v.value).collect();

@@ -147,6 +147,9 @@ pub struct JobClass {
     /// The instance name template (`""` for a singleton), unexpanded.
     pub instance: String,
     pub expect: Expect,
+    /// `ready fd N` (upc's extension): `Some` exactly when `expect` is
+    /// [`Expect::Fd`].
+    pub ready_fd: Option<u8>,
     pub kill_timeout_secs: u64,
     pub kill_signal: i32,
     pub reload_signal: i32,
@@ -193,6 +196,7 @@ impl JobClass {
             normal_exit: Vec::new(),
             instance: String::new(),
             expect: defaults::EXPECT,
+            ready_fd: None,
             kill_timeout_secs: defaults::KILL_TIMEOUT_SECS,
             kill_signal: defaults::KILL_SIGNAL,
             reload_signal: defaults::RELOAD_SIGNAL,

@@ -31,7 +31,7 @@ pub const DEFAULT_CGROUP_NAME: &str = "$UPSTART_CGROUP";
 pub const APPARMOR_PARSER: &str = "/sbin/apparmor_parser -r -W ";
 
 const CONSOLE_VALUES: [&str; 4] = ["none", "output", "owner", "log"];
-const EXPECT_VALUES: [&str; 4] = ["stop", "daemon", "fork", "none"];
+const EXPECT_VALUES: [&str; 5] = ["stop", "daemon", "fork", "none", "notify"];
 
 /// Lowers the parts of one job, in order, into a class.
 pub(super) fn lower(name: &str, parts: &[Part<'_>]) -> (JobClass, Vec<Diagnostic>) {
@@ -210,6 +210,20 @@ impl Lowerer {
             }
             K::Instance(w) => self.class.instance = w.value.clone(),
             K::Expect(w) => self.expect(fx, w, origin),
+            K::ReadyFd(w) => match values::ready_fd(&w.value) {
+                Ok(fd) => {
+                    self.class.expect = Expect::Fd;
+                    self.class.ready_fd = Some(fd);
+                    self.facts.expect = Some(origin);
+                }
+                Err(e) => self.error(
+                    fx,
+                    Code::IllegalReadyFd,
+                    w,
+                    "illegal `ready fd`, expected a descriptor from 3 to 255",
+                    &e,
+                ),
+            },
             K::KillTimeout(w) => match values::kill_timeout(&w.value) {
                 Ok(secs) => self.class.kill_timeout_secs = secs,
                 Err(e) => self.error(
@@ -420,9 +434,11 @@ impl Lowerer {
             "daemon" => Expect::Daemon,
             "fork" => Expect::Fork,
             "none" => Expect::None,
+            "notify" => Expect::Notify,
             _ => return self.unknown_value(fx, w, "expect", &EXPECT_VALUES),
         };
         self.class.expect = mode;
+        self.class.ready_fd = None;
         self.facts.expect = Some(origin);
     }
 

@@ -47,7 +47,9 @@ impl Slot {
             K::StopOn(_) => Slot::StopOn,
             K::RespawnLimit { .. } | K::RespawnUnlimited(_) => Slot::RespawnLimit,
             K::Instance(_) => Slot::Instance,
-            K::Expect(_) => Slot::Expect,
+            // `ready fd` says when the job is ready, as `expect` does: the
+            // later of the two wins.
+            K::Expect(_) | K::ReadyFd(_) => Slot::Expect,
             K::KillTimeout(_) => Slot::KillTimeout,
             K::KillSignal(_) => Slot::KillSignal,
             K::ReloadSignal(_) => Slot::ReloadSignal,
@@ -87,7 +89,7 @@ impl Slot {
             Slot::StopOn => "`stop on`".to_string(),
             Slot::RespawnLimit => "`respawn limit`".to_string(),
             Slot::Instance => "`instance`".to_string(),
-            Slot::Expect => "`expect`".to_string(),
+            Slot::Expect => "`expect` (or `ready fd`)".to_string(),
             Slot::KillTimeout => "`kill timeout`".to_string(),
             Slot::KillSignal => "`kill signal`".to_string(),
             Slot::ReloadSignal => "`reload signal`".to_string(),

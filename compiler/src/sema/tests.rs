@@ -989,6 +989,69 @@ fn expect_fork_with_a_shell_that_forks_warns() {
 }
 
 #[test]
+fn expect_daemon_with_a_script_that_runs_the_daemon_without_exec_warns_w0027() {
+    let l = lower_text("expect daemon\nscript\n  . /etc/default/d\n  /usr/sbin/d -q\nend script\n");
+    assert_eq!(l.warnings(), vec!["W0027"]);
+    let d = l.find(Code::ExpectForegroundCommand);
+    assert_eq!(d.primary.span, Span::new(0, 13));
+    assert!(d.message.contains("`/usr/sbin/d`"), "{d:?}");
+    assert!(d
+        .help
+        .as_deref()
+        .is_some_and(|h| h.contains("exec /usr/sbin/d")));
+    // With `exec`, or with another program before it (W0014's case), or
+    // for `expect stop`, W0027 stays quiet.
+    assert!(
+        lower_text("expect fork\nscript\n  exec /usr/sbin/d\nend script\n")
+            .warnings()
+            .is_empty()
+    );
+    assert_eq!(
+        lower_text("expect fork\nscript\n  mkdir /run/d\n  /usr/sbin/d\nend script\n").warnings(),
+        vec!["W0014"]
+    );
+    assert!(
+        lower_text("expect stop\nscript\n  /usr/sbin/d\nend script\n")
+            .warnings()
+            .is_empty()
+    );
+}
+
+#[test]
+fn expect_notify_and_ready_fd_lower_to_the_readiness_modes() {
+    let l = lower_text("expect notify\nexec /usr/sbin/d\n");
+    assert_eq!((l.class.expect, l.class.ready_fd), (Expect::Notify, None));
+    let l = lower_text("ready fd 3\nexec /usr/sbin/d\n");
+    assert_eq!((l.class.expect, l.class.ready_fd), (Expect::Fd, Some(3)));
+    // They share `expect`'s slot: the later one wins, with W0013.
+    let l = lower_text("ready fd 4\nexpect daemon\nexec /usr/sbin/d\n");
+    assert_eq!((l.class.expect, l.class.ready_fd), (Expect::Daemon, None));
+    assert!(l.warnings().contains(&"W0013"), "{:?}", l.warnings());
+    let l = lower_text("expect fork\nready fd 255\nexec /usr/sbin/d\n");
+    assert_eq!((l.class.expect, l.class.ready_fd), (Expect::Fd, Some(255)));
+    // Sema marks both as extensions (W0028); `check` keeps the mark only
+    // with --strict-upstart.
+    assert!(l.warnings().contains(&"W0028"), "{:?}", l.warnings());
+    assert!(!lower_text("expect fork\nexec d\n")
+        .warnings()
+        .contains(&"W0028"));
+}
+
+#[test]
+fn a_ready_fd_outside_3_to_255_or_9_of_a_script_is_e0020() {
+    for bad in ["0", "2", "256", "-3", "x", "3x"] {
+        let l = lower_text(&format!("ready fd {bad}\nexec /usr/sbin/d\n"));
+        assert_eq!(l.errors(), vec![("E0020", 9)], "{bad}");
+        assert_eq!(l.class.expect, Expect::None, "{bad}");
+    }
+    let l = lower_text("ready fd 9\nscript\n  exec /usr/sbin/d\nend script\n");
+    assert_eq!(l.errors(), vec![("E0020", 0)]);
+    assert!(lower_text("ready fd 9\nexec /usr/sbin/d\n")
+        .errors()
+        .is_empty());
+}
+
+#[test]
 fn job_with_only_documentation_warns_but_an_empty_file_does_not() {
     assert_eq!(
         lower_text("description \"x\"\nenv A=1\n").warnings(),

@@ -137,6 +137,18 @@ pub fn respawn_interval(text: &str) -> Result<Option<u32>, Invalid> {
 }
 
 /// `kill timeout N`: `long`, `>= 0`.
+/// `ready fd N` (upc's extension): a descriptor from 3 (0-2 are the
+/// standard ones) to 255.
+pub fn ready_fd(text: &str) -> Result<u8, Invalid> {
+    let long = strtol(text, 10).map_err(|e| Invalid::number(e, "a descriptor number"))?;
+    match u8::try_from(long) {
+        Ok(fd) if fd >= upc_bundle::model::READY_FD_MIN => Ok(fd),
+        Ok(_) => Err(Invalid::new("is a standard descriptor (0-2)")),
+        Err(_) if long < 0 => Err(Invalid::new("is negative")),
+        Err(_) => Err(Invalid::new("is above 255")),
+    }
+}
+
 pub fn kill_timeout(text: &str) -> Result<u64, Invalid> {
     seconds(text)
 }

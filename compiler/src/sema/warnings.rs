@@ -199,6 +199,8 @@ pub(super) fn job(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>) {
     task_without_main(class, facts, out);
     task_with_expect(class, facts, out);
     expect_with_shell(class, facts, out);
+    ready_fd_of_the_script(class, facts, out);
+    upstart_extension(class, facts, out);
     empty_job(class, facts, out);
 }
 
@@ -277,8 +279,65 @@ fn expect_wait(expect: Expect) -> &'static str {
         Expect::Stop => "the process to stop itself with SIGSTOP",
         Expect::Fork => "the process to fork once",
         Expect::Daemon => "the process to fork twice",
+        Expect::Notify => "the process to send READY=1 to NOTIFY_SOCKET",
+        Expect::Fd => "the process to write a newline to its ready fd",
         Expect::None => "nothing",
     }
+}
+
+/// E0020: a multi-line `script` is read by the shell from descriptor 9
+/// (runtime-semantics.md 11.1), so `ready fd 9` would take its place.
+/// Upstart refuses `ready fd` altogether, so this error keeps the rule
+/// that an `E` code is a file Upstart refuses.
+fn ready_fd_of_the_script(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>) {
+    let (Some(at), Some(9), Some(main)) = (facts.expect, class.ready_fd, &class.processes.main)
+    else {
+        return;
+    };
+    if !matches!(main.body, ProcessBody::Script(_)) {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            Code::IllegalReadyFd,
+            at.file,
+            at.span,
+            "`ready fd 9` is the descriptor the shell reads this job's script from",
+        )
+        .with_label("descriptor 9 is taken")
+        .with_secondary(
+            main.origin.file,
+            main.origin.span,
+            "the script is read from fd 9",
+        )
+        .with_help("choose another descriptor, such as `ready fd 3`"),
+    );
+}
+
+/// W0028 (kept only with `--strict-upstart`; `check` drops it otherwise):
+/// `expect notify` and `ready fd` are upc's own, and Upstart 1.13 refuses
+/// the file.
+fn upstart_extension(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>) {
+    let Some(at) = facts.expect else {
+        return;
+    };
+    let what = match class.expect {
+        Expect::Notify => "`expect notify`",
+        Expect::Fd => "`ready fd`",
+        Expect::None | Expect::Stop | Expect::Fork | Expect::Daemon => return,
+    };
+    out.push(
+        Diagnostic::new(
+            Code::UpstartExtension,
+            at.file,
+            at.span,
+            format!("{what} is an extension of upc's; Upstart 1.13 refuses this file"),
+        )
+        .with_label("upinit understands this, Upstart's init does not")
+        .with_help(
+            "keep the job for upinit only, or use `expect fork`/`daemon`/`stop` (or none) for Upstart",
+        ),
+    );
 }
 
 /// W0014: with `expect fork`/`daemon` Upstart follows the first fork(s) of
@@ -301,6 +360,11 @@ fn expect_with_shell(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>)
     } else {
         "daemon"
     };
+    if let ProcessBody::Script(text) = &main.body {
+        if let Some(program) = forks::foreground_command(text) {
+            return out.push(foreground_command(mode, &program, expect_at, main));
+        }
+    }
     let (message, label) = match &main.body {
         ProcessBody::Script(text) => match forks::script_forks(text) {
             Some(what) => (
@@ -330,6 +394,39 @@ fn expect_with_shell(class: &JobClass, facts: &Facts, out: &mut Vec<Diagnostic>)
                  (a script is safe only if it runs nothing but shell builtins before `exec DAEMON`)",
             ),
     );
+}
+
+/// W0027: the script's last command is the daemon, run without `exec`: the
+/// shell forks for it and waits, and Upstart counts that fork as the
+/// daemon's first. With `expect fork` the job follows the daemon and then
+/// never sees its own fork; with `expect daemon` one of the daemon's two
+/// forks is left uncounted, so the job follows the wrong process or waits
+/// in `spawned` for ever.
+fn foreground_command(
+    mode: &str,
+    program: &str,
+    expect_at: Origin,
+    main: &super::ir::Process,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ExpectForegroundCommand,
+        expect_at.file,
+        expect_at.span,
+        format!("`expect {mode}` with a script that runs `{program}` without `exec`"),
+    )
+    .with_label("each fork is counted, the shell's own included")
+    .with_secondary(
+        main.origin.file,
+        main.origin.span,
+        format!("the shell forks to run `{program}` and waits for it"),
+    )
+    .with_note(
+        "the shell's fork is the first one counted: the daemon's own forks are then \
+         miscounted, and the job follows the wrong process or waits in `spawned` for ever",
+    )
+    .with_help(format!(
+        "write `exec {program} ...` so the daemon replaces the shell"
+    ))
 }
 
 /// W0020: a job with no process and no `start on`/`stop on` does nothing

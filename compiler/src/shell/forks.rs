@@ -40,6 +40,45 @@ pub fn script_forks(text: &str) -> Option<String> {
     }
 }
 
+/// The one program a `script` body runs, when it is also the script's
+/// last command and runs in the foreground without `exec` (W0027): the
+/// shell forks for it and waits, so that fork is the first one `expect
+/// fork`/`daemon` counts. `None` when something else forks first (that is
+/// W0014's), when more than one program runs, or when the program is not
+/// the last command.
+pub fn foreground_command(text: &str) -> Option<String> {
+    if !matches!(first_fork(text, true), Some(Fork::Command(_))) {
+        return None;
+    }
+    let mut commands: Vec<Vec<Word>> = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    let mut depth = 0usize;
+    for token in tokens(text) {
+        match token {
+            Token::Open(..) => depth += 1,
+            Token::Close(_) => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            // A here-document may feed a shell: leave it to W0014.
+            Token::HereDoc { .. } => return None,
+            Token::Word(w) => words.push(w),
+            Token::Op(..) => {
+                if !words.is_empty() {
+                    commands.push(std::mem::take(&mut words));
+                }
+            }
+        }
+    }
+    if !words.is_empty() {
+        commands.push(words);
+    }
+    let mut programs = commands
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| external_command(c, text).map(|name| (i, name)));
+    let (at, name) = programs.next()?;
+    (programs.next().is_none() && at + 1 == commands.len()).then_some(name)
+}
+
 enum Fork {
     Construct(&'static str),
     Command(String),
@@ -266,6 +305,34 @@ mod tests {
         );
         assert_eq!(
             script_forks("exec sh -e <<EOT\nexec sh <<EOU\n. /etc/x\nexec d\nEOU\nEOT\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_last_program_run_without_exec_is_a_foreground_command() {
+        assert_eq!(
+            foreground_command("/usr/sbin/daemon -n\n"),
+            Some("/usr/sbin/daemon".into())
+        );
+        assert_eq!(
+            foreground_command(". /etc/default/d\n[ -x /usr/sbin/d ] && /usr/sbin/d $OPTS\n"),
+            Some("/usr/sbin/d".into())
+        );
+        // `exec` replaces the shell: nothing to count.
+        assert_eq!(
+            foreground_command(". /etc/default/d\nexec /usr/sbin/d\n"),
+            None
+        );
+        // Not the last command, more than one program, a fork before it,
+        // a background job: W0014's (or nobody's) business.
+        assert_eq!(foreground_command("/usr/sbin/d\necho done\n"), None);
+        assert_eq!(foreground_command("mkdir -p /run/d\n/usr/sbin/d\n"), None);
+        assert_eq!(foreground_command("x=$(cat /f)\n/usr/sbin/d\n"), None);
+        assert_eq!(foreground_command("/usr/sbin/d &\n"), None);
+        assert_eq!(foreground_command("/usr/sbin/d | logger\n"), None);
+        assert_eq!(
+            foreground_command("if true; then\n  /usr/sbin/d\nfi\n"),
             None
         );
     }

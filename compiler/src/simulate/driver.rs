@@ -436,6 +436,18 @@ impl Simulation {
                     process.forks_left = if expect == Expect::Fork { 1 } else { 2 };
                     self.schedule(self.now, Item::Stimulus(Stimulus::Execed { pid }));
                 }
+                // A notifying daemon says it is ready as soon as a forking
+                // one would have forked.
+                Expect::Notify | Expect::Fd => {
+                    self.schedule(self.now, Item::Stimulus(Stimulus::ExecConfirmed { pid }));
+                    self.schedule(
+                        self.now.saturating_add(FORK_MS),
+                        Item::Stimulus(Stimulus::Notify {
+                            pid,
+                            notice: upc_machine::Notice::Ready,
+                        }),
+                    );
+                }
             }
         }
         if let Some(due) = due {

@@ -348,6 +348,9 @@ pub enum StanzaKind {
     NormalExit(Vec<Word>),
     Instance(Word),
     Expect(Word),
+    /// `ready fd N` (upc's extension: the job writes a newline to fd N
+    /// when it is ready).
+    ReadyFd(Word),
     KillTimeout(Word),
     KillSignal(Word),
     ReloadSignal(Word),
@@ -437,6 +440,7 @@ impl StanzaKind {
             NormalExit(_) => "normal exit",
             Instance(_) => "instance",
             Expect(_) => "expect",
+            ReadyFd(_) => "ready fd",
             KillTimeout(_) => "kill timeout",
             KillSignal(_) => "kill signal",
             ReloadSignal(_) => "reload signal",

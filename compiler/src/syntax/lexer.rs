@@ -58,6 +58,8 @@ pub enum Kw {
     Manual,
     Apparmor,
     Cgroup,
+    /// `ready fd N`: upc's readiness extension.
+    Ready,
     // Second-level keywords.
     On,
     Timeout,
@@ -66,6 +68,7 @@ pub enum Kw {
     Load,
     Switch,
     Score,
+    Fd,
 }
 
 /// The words that can start a stanza, with their keyword.
@@ -105,6 +108,7 @@ pub const STANZAS: &[(&str, Kw)] = &[
     ("usage", Kw::Usage),
     ("apparmor", Kw::Apparmor),
     ("cgroup", Kw::Cgroup),
+    ("ready", Kw::Ready),
 ];
 
 /// The second keywords a stanza keyword takes, if any.
@@ -120,6 +124,7 @@ pub fn second_keywords(kw: Kw) -> &'static [(&'static str, Kw)] {
         Kw::Normal => &[("exit", Kw::Exit)],
         Kw::Apparmor => &[("load", Kw::Load), ("switch", Kw::Switch)],
         Kw::Oom => &[("score", Kw::Score)],
+        Kw::Ready => &[("fd", Kw::Fd)],
         Kw::Limit => &[("", Kw::Limit)],
         _ => &[],
     }

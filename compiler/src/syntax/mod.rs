@@ -386,6 +386,7 @@ fn keyword_name(kw: Kw) -> Option<&'static str> {
             Kw::Load => Some("load"),
             Kw::Switch => Some("switch"),
             Kw::Score => Some("score"),
+            Kw::Fd => Some("fd"),
             _ => None,
         })
 }

@@ -34,6 +34,7 @@ fn render(input: &str) -> String {
             StanzaKind::RespawnUnlimited(w)
             | StanzaKind::Instance(w)
             | StanzaKind::Expect(w)
+            | StanzaKind::ReadyFd(w)
             | StanzaKind::KillTimeout(w)
             | StanzaKind::KillSignal(w)
             | StanzaKind::ReloadSignal(w)

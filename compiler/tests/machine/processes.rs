@@ -320,6 +320,191 @@ fn a_traced_main_that_exits_before_forking_is_a_main_exit() {
     ));
 }
 
+/// The status line of `J`, as `status J` answers it.
+fn status_line(r: &mut Driver) -> String {
+    let id = r.request(Request::Status {
+        job: "J".into(),
+        env: vec![],
+    });
+    r.reply_text(id).unwrap()
+}
+
+#[test]
+fn a_job_waiting_in_spawned_says_what_for_and_that_it_waits_for_ever() {
+    let mut r = rig(&[("J", "expect daemon\nexec /bin/b\n")]);
+    r.start("J", &[], false);
+    r.advance(12_000);
+    assert_eq!(
+        status_line(&mut r),
+        "J start/spawned, process 1\n\twaiting 12 s for the main process to fork twice \
+         (expect daemon; 0 of 2 forks seen); warning: no --spawn-timeout, so a wrong `expect` \
+         waits for ever"
+    );
+    r.handle(Stimulus::Forked { pid: 1, child: 50 });
+    assert!(status_line(&mut r).contains("(expect daemon; 1 of 2 forks seen)"));
+    r.handle(Stimulus::Forked { pid: 50, child: 60 });
+    assert_eq!(status_line(&mut r), "J start/running, process 60");
+}
+
+#[test]
+fn a_fork_outside_spawned_lets_both_processes_go() {
+    let mut r = rig(&[("J", "expect fork\nexec /bin/b\n")]);
+    r.start("J", &[], false);
+    r.handle(Stimulus::Forked { pid: 1, child: 50 });
+    r.actions.clear();
+    // A late report (the job is running): nobody follows, nothing stays
+    // stopped.
+    r.handle(Stimulus::Forked { pid: 50, child: 70 });
+    assert!(r.actions.contains(&Action::PtraceDetach { pid: 50 }));
+    assert!(r.actions.contains(&Action::PtraceDetach { pid: 70 }));
+    r.handle(Stimulus::Execed { pid: 50 });
+    assert_eq!(
+        r.actions
+            .iter()
+            .filter(|a| **a == Action::PtraceDetach { pid: 50 })
+            .count(),
+        2
+    );
+    assert_eq!(status_line(&mut r), "J start/running, process 50");
+}
+
+#[test]
+fn the_spawn_timeout_fails_a_job_that_is_not_ready_in_time() {
+    let config = Config {
+        spawn_timeout: Some(1500),
+        ..Config::default()
+    };
+    let mut r = rig_with(&[("J", "expect fork\nexec /bin/b\n")], config);
+    r.start("J", &[], false);
+    assert!(status_line(&mut r).ends_with("; fails after 1.5 s (--spawn-timeout)"));
+    assert_eq!(r.m.poll_timeout(), Some(1500));
+    r.take_lines();
+    r.advance(1499);
+    assert_eq!(r.status("J", ""), "start/spawned");
+    r.advance(1);
+    let lines = r.take_lines();
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "J main process (1) not ready after 1.5 s (it was waiting for the main process \
+             to fork (expect fork)); giving up"
+        )),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&"event stopping JOB=J INSTANCE= RESULT=failed PROCESS=main".to_string())
+    );
+    // Stopping kills the process that never got ready.
+    assert_eq!(r.signals(), [(1, 15)]);
+    r.killed(1, 15);
+    assert_eq!(r.status("J", ""), "gone");
+    assert_eq!(
+        status_line(&mut r),
+        "J stop/waiting\n\tlast run failed: main process: not ready after 1.5 s (it was \
+         waiting for the main process to fork (expect fork))"
+    );
+}
+
+#[test]
+fn the_spawn_timeout_is_disarmed_once_the_job_is_ready() {
+    let config = Config {
+        spawn_timeout: Some(1000),
+        ..Config::default()
+    };
+    let mut r = rig_with(&[("J", "expect stop\nexec /bin/b\n")], config);
+    r.start("J", &[], false);
+    r.handle(Stimulus::Stopped { pid: 1 });
+    assert_eq!(r.m.poll_timeout(), None);
+    r.advance(5000);
+    assert_eq!(r.status("J", ""), "start/running");
+}
+
+#[test]
+fn expect_notify_waits_for_ready_and_follows_mainpid_and_status() {
+    let mut r = rig(&[("J", "expect notify\nexec /bin/b\n")]);
+    r.start("J", &[], false);
+    assert!(!r.spawn(1).trace, "notify is not traced");
+    r.confirm(1);
+    assert!(status_line(&mut r).contains("READY=1 on NOTIFY_SOCKET (expect notify)"));
+    let notify = |r: &mut Driver, pid, notice| r.handle(Stimulus::Notify { pid, notice });
+    notify(&mut r, 1, Notice::MainPid(40));
+    notify(&mut r, 40, Notice::Status("loading".into()));
+    assert_eq!(r.status("J", ""), "start/spawned");
+    notify(&mut r, 40, Notice::Ready);
+    assert_eq!(
+        status_line(&mut r),
+        "J start/running, process 40\n\tstatus: loading"
+    );
+    notify(&mut r, 40, Notice::Status(String::new()));
+    notify(&mut r, 40, Notice::Stopping);
+    assert_eq!(
+        status_line(&mut r),
+        "J start/running, process 40\n\tthe main process said it is stopping (STOPPING=1)"
+    );
+    // The old main process is no longer the job's.
+    r.exit(1, 0);
+    assert_eq!(r.status("J", ""), "start/running");
+    r.exit(40, 0);
+    assert_eq!(r.status("J", ""), "gone");
+}
+
+#[test]
+fn readiness_notices_that_do_not_fit_are_ignored() {
+    let mut r = rig(&[
+        ("J", "expect notify\nexec /bin/b\n"),
+        ("K", "exec /bin/k\n"),
+    ]);
+    r.start("J", &[], false);
+    r.start("K", &[], false);
+    r.confirm(2);
+    // Not the main process, not an `expect notify` job, a MAINPID of a
+    // process the machine already knows: none moves anything.
+    r.handle(Stimulus::Notify {
+        pid: 77,
+        notice: Notice::Ready,
+    });
+    r.handle(Stimulus::Notify {
+        pid: 2,
+        notice: Notice::MainPid(90),
+    });
+    r.handle(Stimulus::Notify {
+        pid: 1,
+        notice: Notice::MainPid(2),
+    });
+    assert_eq!(r.status("J", ""), "start/spawned");
+    assert_eq!(
+        status_line(&mut r).lines().next(),
+        Some("J start/spawned, process 1")
+    );
+    // A READY after readiness is harmless.
+    r.handle(Stimulus::Notify {
+        pid: 1,
+        notice: Notice::Ready,
+    });
+    r.handle(Stimulus::Notify {
+        pid: 1,
+        notice: Notice::Ready,
+    });
+    assert_eq!(r.status("J", ""), "start/running");
+}
+
+#[test]
+fn ready_fd_waits_for_the_newline() {
+    let mut r = rig(&[("J", "ready fd 3\nexec /bin/b --ready-fd 3\n")]);
+    r.start("J", &[], false);
+    r.confirm(1);
+    assert!(status_line(&mut r).contains("a newline on descriptor 3 (ready fd 3)"));
+    // MAINPID is sd_notify's: not for a ready fd.
+    r.handle(Stimulus::Notify {
+        pid: 1,
+        notice: Notice::MainPid(9),
+    });
+    r.handle(Stimulus::Notify {
+        pid: 1,
+        notice: Notice::Ready,
+    });
+    assert_eq!(status_line(&mut r), "J start/running, process 1");
+}
+
 #[test]
 fn any_exit_cancels_the_kill_timer() {
     let mut r = rig(&[("J", "exec /bin/b\nkill timeout 1\n")]);

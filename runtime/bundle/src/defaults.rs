@@ -50,6 +50,7 @@ impl JobSpec {
             normal_exit: Vec::new(),
             instance: String::new(),
             expect: EXPECT,
+            ready_fd: None,
             kill_timeout: KILL_TIMEOUT_SECS,
             kill_signal: KILL_SIGNAL,
             reload_signal: RELOAD_SIGNAL,

@@ -1,4 +1,4 @@
-//! Byte layout of format version 1: header fields, the section directory,
+//! Byte layout of format version 2: header fields, the section directory,
 //! record sizes and field offsets, opcodes and enum codes.
 //!
 //! The single source of truth shared by the writer and the reader; FORMAT.md
@@ -182,8 +182,11 @@ pub const S_UMASK: usize = 76;
 pub const S_KILL_TIMEOUT: usize = 80;
 pub const S_EXPECT: usize = 88;
 pub const S_CONSOLE: usize = 89;
-/// Bytes 90..96 are zero.
-pub const S_PAD: usize = 90;
+/// `ready fd N`: N (3..=255) with expect `fd`, else 0.
+pub const S_READY_FD: usize = 90;
+/// Bytes 91..96 are zero.
+pub const S_PAD: usize = 91;
+pub use crate::model::READY_FD_MIN;
 
 pub const SF_TASK: u32 = 1;
 pub const SF_RESPAWN: u32 = 1 << 1;

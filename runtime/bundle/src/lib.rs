@@ -61,7 +61,7 @@ pub const MAGIC: [u8; 4] = *b"UPCB";
 
 /// The bundle format version this crate writes and reads. A reader refuses
 /// every other version (FORMAT.md, "Versioning").
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[cfg(test)]
 mod tests {

@@ -45,6 +45,10 @@ pub struct JobSpec {
     /// The instance template, unexpanded (`""` for a singleton).
     pub instance: String,
     pub expect: Expect,
+    /// `ready fd N` (upc's extension): the descriptor the main process
+    /// writes a newline to when it is ready, 3..=255. `Some` exactly when
+    /// `expect` is [`Expect::Fd`].
+    pub ready_fd: Option<u8>,
     pub kill_timeout: u64,
     pub kill_signal: i32,
     pub reload_signal: i32,
@@ -183,17 +187,38 @@ pub enum ArgKind {
     NotEquals(String),
 }
 
+/// The lowest descriptor `ready fd` may name (0-2 are the standard ones).
+pub const READY_FD_MIN: u8 = 3;
+
+/// When the main process counts as ready (runtime-semantics.md §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Expect {
+    /// As soon as it is running its program.
     #[default]
     None,
+    /// When it stops itself with SIGSTOP.
     Stop,
+    /// After its second fork (followed with ptrace).
     Daemon,
+    /// After its first fork (followed with ptrace).
     Fork,
+    /// upc's extension: when it sends `READY=1` to `NOTIFY_SOCKET` (the
+    /// sd_notify protocol).
+    Notify,
+    /// upc's extension (`ready fd N`): when it writes a newline to a
+    /// descriptor ([`JobSpec::ready_fd`]), as s6's notification-fd.
+    Fd,
 }
 
 impl Expect {
-    pub const ALL: [Expect; 4] = [Expect::None, Expect::Stop, Expect::Daemon, Expect::Fork];
+    pub const ALL: [Expect; 6] = [
+        Expect::None,
+        Expect::Stop,
+        Expect::Daemon,
+        Expect::Fork,
+        Expect::Notify,
+        Expect::Fd,
+    ];
 
     pub fn code(self) -> u8 {
         self as u8
@@ -209,7 +234,19 @@ impl Expect {
             Expect::Stop => "stop",
             Expect::Daemon => "daemon",
             Expect::Fork => "fork",
+            Expect::Notify => "notify",
+            Expect::Fd => "fd",
         }
+    }
+
+    /// Whether the main process is followed with ptrace.
+    pub fn traces(self) -> bool {
+        matches!(self, Expect::Fork | Expect::Daemon)
+    }
+
+    /// Whether this is one of upc's extensions, which Upstart 1.13 refuses.
+    pub fn is_extension(self) -> bool {
+        matches!(self, Expect::Notify | Expect::Fd)
     }
 }
 

@@ -505,6 +505,22 @@ impl<'v> Checker<'v> {
                 Expect::from_code(f8(rec, S_EXPECT)).is_some(),
                 "expect",
             )?;
+            // `ready fd N` goes with expect `fd` and only with it.
+            let ready_fd = f8(rec, S_READY_FD);
+            let with_fd = Expect::from_code(f8(rec, S_EXPECT)) == Some(Expect::Fd);
+            if with_fd != (ready_fd >= READY_FD_MIN) {
+                return Err(err(
+                    s.at(i, S_READY_FD),
+                    BundleErrorKind::ValueOutOfRange {
+                        what: if with_fd {
+                            "ready fd (expect fd needs 3..=255)"
+                        } else {
+                            "ready fd (only with expect fd)"
+                        },
+                        value: i64::from(ready_fd),
+                    },
+                ));
+            }
             self.enum_field(
                 s.at(i, S_CONSOLE),
                 Console::from_code(f8(rec, S_CONSOLE)).is_some(),

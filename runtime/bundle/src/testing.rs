@@ -355,10 +355,24 @@ pub fn sample_spec() -> BundleSpec {
 
     let bare = JobSpec::new("bare", "bare.conf");
 
+    // upc's readiness extension: `ready fd 5`.
+    let mut ready = JobSpec::new("ready", "ready.conf");
+    ready.processes = vec![ProcessSpec {
+        kind: ProcessKind::Main,
+        body: BodyKind::Exec,
+        text: "/usr/sbin/readyd --notify-fd 5".into(),
+        location: Location {
+            origin: Origin::Conf,
+            line: 2,
+        },
+    }];
+    ready.expect = Expect::Fd;
+    ready.ready_fd = Some(5);
+
     BundleSpec {
         compiler_version: "upc 0.1.0".into(),
         source_digest: [0xab; 32],
-        jobs: vec![full, task, bare],
+        jobs: vec![full, task, bare, ready],
     }
 }
 

@@ -374,6 +374,15 @@ impl<'b> Job<'b> {
         .unwrap_or_default()
     }
 
+    /// `ready fd N`: the descriptor the main process writes a newline to
+    /// when it is ready (with [`Expect::Fd`] only).
+    pub fn ready_fd(&self) -> Option<u8> {
+        let fd = self
+            .b
+            .byte(Section::Settings, self.settings_index(), S_READY_FD);
+        (fd >= READY_FD_MIN).then_some(fd)
+    }
+
     /// `None`: init's default.
     pub fn console(&self) -> Option<Console> {
         proven(Console::from_code(self.b.byte(
@@ -533,6 +542,7 @@ impl<'b> Job<'b> {
             normal_exit: self.normal_exit().collect(),
             instance: self.instance().to_owned(),
             expect: self.expect(),
+            ready_fd: self.ready_fd(),
             kill_timeout: self.kill_timeout(),
             kill_signal: self.kill_signal(),
             reload_signal: self.reload_signal(),

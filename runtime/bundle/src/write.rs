@@ -177,6 +177,7 @@ struct SettingsKey {
     umask: u16,
     kill_timeout: u64,
     expect: Expect,
+    ready_fd: Option<u8>,
     console: Option<Console>,
 }
 
@@ -207,6 +208,7 @@ impl SettingsKey {
             umask: job.umask,
             kill_timeout: job.kill_timeout,
             expect: job.expect,
+            ready_fd: job.ready_fd,
             console: job.console,
         }
     }
@@ -344,6 +346,17 @@ impl Tables {
         if job.umask > 0o777 {
             return Err(invalid(job, format!("umask {:o} is over 0777", job.umask)));
         }
+        match (job.expect, job.ready_fd) {
+            (Expect::Fd, Some(fd)) if fd >= READY_FD_MIN => {}
+            (Expect::Fd, fd) => {
+                return Err(invalid(
+                    job,
+                    format!("expect fd needs a ready fd of 3..=255, not {fd:?}"),
+                ))
+            }
+            (_, Some(_)) => return Err(invalid(job, "a ready fd without expect fd")),
+            (_, None) => {}
+        }
         let i = idx(self.settings_count);
         self.settings_count += 1;
         let s = &mut self.strings;
@@ -443,7 +456,7 @@ impl Tables {
         out.extend_from_slice(&[
             job.expect.code(),
             Console::code(job.console),
-            0,
+            job.ready_fd.unwrap_or(0),
             0,
             0,
             0,

@@ -5,7 +5,9 @@
 
 use upc_bundle::testing::layout::*;
 use upc_bundle::testing::sample_spec;
-use upc_bundle::{validate, write_with, BundleError, BundleErrorKind, ProgramError, WriteOptions};
+use upc_bundle::{
+    validate, write_with, BundleError, BundleErrorKind, Expect, ProgramError, WriteOptions,
+};
 
 fn good(compress_strings: bool) -> Vec<u8> {
     write_with(&sample_spec(), WriteOptions { compress_strings }).unwrap()
@@ -98,6 +100,21 @@ fn future_version() {
     put32(&mut b, H_VERSION, 0);
     let e = expect(&b, "unsupported format version", H_VERSION);
     assert!(e.to_string().contains("rebuild the bundle"), "{e}");
+}
+
+#[test]
+fn a_version_1_bundle_is_refused_with_rebuild_advice() {
+    // Version 2 gave the settings record's byte 90 a meaning (`ready
+    // fd`) and `expect` two more values; a version 1 bundle is refused
+    // before anything else is read.
+    let mut b = good(true);
+    put32(&mut b, H_VERSION, 1);
+    let e = expect(&b, "unsupported format version", H_VERSION);
+    assert_eq!(
+        e.to_string(),
+        "bundle: unsupported format version at byte 4: this reader knows format version 2, \
+         the bundle is version 1; rebuild the bundle with this upc"
+    );
 }
 
 #[test]
@@ -324,6 +341,26 @@ fn bad_enums() {
     let (settings, _) = sec(&b, Section::Settings);
     b[settings + S_CONSOLE] = 5;
     expect(&reseal(b), "bad enum value", settings + S_CONSOLE);
+
+    let mut b = good(true);
+    let (settings, _) = sec(&b, Section::Settings);
+    b[settings + S_EXPECT] = 6;
+    expect(&reseal(b), "bad enum value", settings + S_EXPECT);
+}
+
+#[test]
+fn a_ready_fd_without_expect_fd_or_below_3_is_refused() {
+    // The sample's first settings record is apache's (`expect daemon`).
+    let mut b = good(true);
+    let (settings, _) = sec(&b, Section::Settings);
+    b[settings + S_READY_FD] = 4;
+    let e = expect(&reseal(b), "value out of range", settings + S_READY_FD);
+    assert!(e.to_string().contains("only with expect fd"), "{e}");
+    let mut b = good(true);
+    let (settings, _) = sec(&b, Section::Settings);
+    b[settings + S_EXPECT] = Expect::Fd.code();
+    let e = expect(&reseal(b), "value out of range", settings + S_READY_FD);
+    assert!(e.to_string().contains("needs 3..=255"), "{e}");
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn accessors_find_jobs_and_events() {
     let bytes = write(&sample_spec()).unwrap();
     let b = validate(&bytes).unwrap();
     let names: Vec<&str> = b.jobs().map(|j| j.name()).collect();
-    assert_eq!(names, ["bare", "cleanup", "net/apache"]);
+    assert_eq!(names, ["bare", "cleanup", "net/apache", "ready"]);
     let apache = b.find_job("net/apache").unwrap();
     assert_eq!(apache.index(), 2);
     assert!(b.find_job("nope").is_none());
@@ -100,6 +100,33 @@ fn accessors_find_jobs_and_events() {
     assert_eq!(rl.jobs().collect::<Vec<_>>(), [(2, Which::StopOn)]);
     assert!(b.find_event("startup").is_none());
     assert_eq!(b.max_stack_depth(), 3);
+    let ready = b.find_job("ready").unwrap();
+    assert_eq!((ready.expect(), ready.ready_fd()), (Expect::Fd, Some(5)));
+    assert_eq!((apache.expect(), apache.ready_fd()), (Expect::Daemon, None));
+}
+
+#[test]
+fn a_ready_fd_goes_with_expect_fd_and_only_with_it() {
+    for (expect, fd) in [
+        (Expect::Fd, None),
+        (Expect::Fd, Some(2)),
+        (Expect::Notify, Some(5)),
+        (Expect::None, Some(3)),
+    ] {
+        let mut spec = sample_spec();
+        spec.jobs[3].expect = expect;
+        spec.jobs[3].ready_fd = fd;
+        assert!(
+            matches!(write(&spec), Err(WriteError::Invalid { .. })),
+            "{expect:?} {fd:?}"
+        );
+    }
+    let mut spec = sample_spec();
+    spec.jobs[3].expect = Expect::Notify;
+    spec.jobs[3].ready_fd = None;
+    let bytes = write(&spec).unwrap();
+    let b = validate(&bytes).unwrap();
+    assert_eq!(b.find_job("ready").unwrap().expect(), Expect::Notify);
 }
 
 #[test]

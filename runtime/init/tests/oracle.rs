@@ -44,11 +44,7 @@ use upc_oracle::{compare, replay, trace};
 
 /// Scenarios that need what upinit does not do yet, and why. Remove an
 /// entry once upinit does it.
-const PENDING: &[(&str, &str)] = &[(
-    "e-expect-daemon",
-    "`expect daemon` needs ptrace-based following of the forks, which upinit \
-     does not do yet (helper ptrace's branch): D stays in `spawned`",
-)];
+const PENDING: &[(&str, &str)] = &[];
 
 /// The longest a command may take before it counts as not answered (the
 /// scenarios' longest wait is about a second).

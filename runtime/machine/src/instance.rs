@@ -74,6 +74,15 @@ pub(crate) struct Instance {
     pub respawn_count: u32,
     /// Forks followed so far (`expect fork`/`daemon`).
     pub forks: u32,
+    /// When the main process was spawned (the status line says how long
+    /// it has waited in `spawned`).
+    pub spawned_at: Millis,
+    /// `Config::spawn_timeout`: when waiting in `spawned` fails the job.
+    pub ready_deadline: Option<Millis>,
+    /// The last `STATUS=` of `expect notify`.
+    pub notify_status: Option<String>,
+    /// The main process sent `STOPPING=1`.
+    pub notify_stopping: bool,
 }
 
 impl Instance {
@@ -98,6 +107,10 @@ impl Instance {
             respawn_time: 0,
             respawn_count: 0,
             forks: 0,
+            spawned_at: 0,
+            ready_deadline: None,
+            notify_status: None,
+            notify_stopping: false,
         }
     }
 

@@ -3,8 +3,6 @@
 
 use std::rc::Rc;
 
-use upc_bundle::Expect;
-
 use crate::events::Waiter;
 use crate::instance::{next_state, Blocked, Failure, Instance};
 use crate::types::*;
@@ -98,6 +96,11 @@ impl<S: Spawner> Machine<S> {
             let from = inst.state;
             inst.state = to;
             let class = inst.class;
+            if from == State::Spawned {
+                if let Some(t) = inst.ready_deadline.take() {
+                    self.ready_deadlines.remove(&(t, iid));
+                }
+            }
             let blocked_by =
                 matches!(to, State::Starting | State::Stopping).then_some(EventId(self.next_event));
             self.record(|m| {
@@ -132,7 +135,7 @@ impl<S: Spawner> Machine<S> {
                 State::PostStopping => self.spawn_if_defined(iid, ProcessKind::PostStop),
                 State::Security => self.has_pid(iid, ProcessKind::Security),
                 State::PreStart => self.has_pid(iid, ProcessKind::PreStart),
-                State::Spawned => self.has_pid(iid, ProcessKind::Main),
+                State::Spawned => self.await_ready(iid),
                 State::PostStart => self.has_pid(iid, ProcessKind::PostStart),
                 State::PreStop => self.has_pid(iid, ProcessKind::PreStop),
                 State::PostStop => self.has_pid(iid, ProcessKind::PostStop),
@@ -185,6 +188,24 @@ impl<S: Spawner> Machine<S> {
         }
     }
 
+    /// Entering `spawned`: waits if there is a main process, with the
+    /// spawn timeout armed if one is configured.
+    fn await_ready(&mut self, iid: InstanceId) -> bool {
+        if !self.has_pid(iid, ProcessKind::Main) {
+            return false;
+        }
+        if let Some(after) = self.config.spawn_timeout {
+            let deadline = self.now.saturating_add(after);
+            if let Some(inst) = self.instances.get_mut(&iid) {
+                if let Some(old) = inst.ready_deadline.replace(deadline) {
+                    self.ready_deadlines.remove(&(old, iid));
+                }
+            }
+            self.ready_deadlines.insert((deadline, iid));
+        }
+        true
+    }
+
     /// Whether the instance has a pid in that slot (the state then waits
     /// for it).
     fn has_pid(&self, iid: InstanceId, kind: ProcessKind) -> bool {
@@ -231,14 +252,16 @@ impl<S: Spawner> Machine<S> {
             body: process.body(),
             text: process.text().to_owned(),
             env: process_env,
-            trace: kind == ProcessKind::Main
-                && matches!(class.expect, Expect::Fork | Expect::Daemon),
+            trace: kind == ProcessKind::Main && class.expect.traces(),
         };
         let pid = self.spawner.spawn(&spawn, job);
         if let Some(inst) = self.instances.get_mut(&iid) {
             inst.set_pid(kind, Some(pid));
             if kind == ProcessKind::Main {
                 inst.forks = 0;
+                inst.spawned_at = self.now;
+                inst.notify_status = None;
+                inst.notify_stopping = false;
             }
         }
         self.pids.insert(pid, spawn.proc);

@@ -91,6 +91,10 @@ pub struct Config {
     pub log_level: LogLevel,
     /// AppArmor can load profiles, so `apparmor load` runs (§11.4).
     pub apparmor: bool,
+    /// How long a main process may wait in `spawned` for its `expect`
+    /// milestone (a fork, SIGSTOP, READY=1, ...) before the job fails.
+    /// `None` (the default, as Upstart): for ever.
+    pub spawn_timeout: Option<Millis>,
 }
 
 impl Default for Config {
@@ -104,6 +108,7 @@ impl Default for Config {
             max_events_per_step: DEFAULT_MAX_EVENTS_PER_STEP,
             log_level: LogLevel::Info,
             apparmor: true,
+            spawn_timeout: None,
         }
     }
 }
@@ -140,6 +145,8 @@ pub struct Machine<S: Spawner> {
     pids: HashMap<u32, ProcRef>,
     /// Kill timers: (deadline, instance).
     deadlines: BTreeSet<(Millis, InstanceId)>,
+    /// Spawn timeouts ([`Config::spawn_timeout`]): (deadline, instance).
+    ready_deadlines: BTreeSet<(Millis, InstanceId)>,
     global_env: Vec<String>,
     actions: VecDeque<Action>,
     /// Requests answered during this step; their status lines are taken
@@ -197,6 +204,7 @@ impl<S: Spawner> Machine<S> {
             scratch: Vec::new(),
             pids: HashMap::new(),
             deadlines: BTreeSet::new(),
+            ready_deadlines: BTreeSet::new(),
             actions: VecDeque::new(),
             replies: Vec::new(),
             trace: Vec::new(),
@@ -216,6 +224,7 @@ impl<S: Spawner> Machine<S> {
             Stimulus::Stopped { pid } => self.stopped(pid),
             Stimulus::Forked { pid, child } => self.forked(pid, child),
             Stimulus::Execed { pid } => self.execed(pid),
+            Stimulus::Notify { pid, notice } => self.notified(pid, notice),
             Stimulus::Timeout => self.timeout(),
             Stimulus::Request { id, request } => self.request(id, request),
         }
@@ -255,7 +264,12 @@ impl<S: Spawner> Machine<S> {
         if !self.attention.is_empty() {
             return Some(self.now);
         }
-        self.deadlines.first().map(|&(t, _)| t)
+        let kill = self.deadlines.first().map(|&(t, _)| t);
+        let ready = self.ready_deadlines.first().map(|&(t, _)| t);
+        match (kill, ready) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Drains the trace recorded so far (empty unless [`Config::trace`]).
@@ -278,6 +292,17 @@ impl<S: Spawner> Machine<S> {
     /// The instance with this id, if it still exists.
     pub fn instance(&self, id: InstanceId) -> Option<InstanceInfo> {
         self.instances.get(&id).map(|i| self.info(i))
+    }
+
+    /// The process slot `pid` fills, if the machine knows it as one of
+    /// its processes (a driver asks whether a followed child, or a
+    /// `MAINPID`, became the main process).
+    pub fn process(&self, pid: u32) -> Option<ProcRef> {
+        self.pids.get(&pid).copied().filter(|p| {
+            self.instances
+                .get(&p.instance)
+                .is_some_and(|i| i.pid(p.process) == Some(pid))
+        })
     }
 
     /// The names of the registered classes, in name order.

@@ -1,5 +1,11 @@
 //! Process stimuli: exits (runtime-semantics.md §8), spawn failures
-//! (§8.4), `expect` milestones (§12) and the kill timer (§14).
+//! (§8.4), `expect` milestones (§12), the readiness notices of upc's
+//! extensions (`expect notify`, `ready fd`), the kill timer (§14) and the
+//! spawn timeout.
+//!
+//! A traced process the machine does not follow (its job left `spawned`,
+//! or it is not the main process) is always let go (`PtraceDetach`), so
+//! no process is ever left stopped in a trace.
 //!
 //! Every stimulus names a pid; one the machine does not know, or one that
 //! does not fit the instance's state, is ignored with a trace record.
@@ -275,8 +281,9 @@ impl<S: Spawner> Machine<S> {
     /// the main process from now on.
     pub(crate) fn forked(&mut self, pid: u32, child: u32) {
         let Some(iid) = self.traced_main(pid, "fork", &[Expect::Fork, Expect::Daemon]) else {
-            // Nobody follows it: let the child go rather than leave it
+            // Nobody follows them: let both go rather than leave them
             // stopped for ever.
+            self.actions.push_back(Action::PtraceDetach { pid });
             self.actions.push_back(Action::PtraceDetach { pid: child });
             return;
         };
@@ -291,6 +298,12 @@ impl<S: Spawner> Machine<S> {
         inst.set_pid(ProcessKind::Main, Some(child));
         inst.forks += 1;
         let done = inst.forks > 1 || expect == Some(Expect::Fork);
+        self.log(LogLevel::Info, |m| {
+            format!(
+                "{} main process ({pid}) became new process ({child})",
+                m.label(iid)
+            )
+        });
         self.actions.push_back(Action::PtraceDetach { pid });
         if done {
             self.actions.push_back(Action::PtraceDetach { pid: child });
@@ -305,6 +318,7 @@ impl<S: Spawner> Machine<S> {
     /// fork that ends the trace; before one it is a helper being run.
     pub(crate) fn execed(&mut self, pid: u32) {
         let Some(iid) = self.traced_main(pid, "exec", &[Expect::Fork, Expect::Daemon]) else {
+            self.actions.push_back(Action::PtraceDetach { pid });
             return;
         };
         let forks = self.instances.get(&iid).map_or(0, |i| i.forks);
@@ -313,6 +327,63 @@ impl<S: Spawner> Machine<S> {
             self.advance_if(iid, State::Spawned);
         } else {
             self.actions.push_back(Action::PtraceContinue { pid });
+        }
+    }
+
+    /// `expect notify` / `ready fd`: the main process said something.
+    /// `READY=1` (or the ready fd's newline) ends `spawned`; `MAINPID`
+    /// moves the main process, in any state; `STATUS` and `STOPPING` are
+    /// kept for `status`.
+    pub(crate) fn notified(&mut self, pid: u32, notice: Notice) {
+        let Some(proc) = self.process_of(pid, "readiness notice") else {
+            return;
+        };
+        let iid = proc.instance;
+        let expect = self.expect_of(iid);
+        let fits = proc.process == ProcessKind::Main
+            && match notice {
+                Notice::Ready => matches!(expect, Some(Expect::Notify | Expect::Fd)),
+                Notice::MainPid(_) | Notice::Status(_) | Notice::Stopping => {
+                    expect == Some(Expect::Notify)
+                }
+            };
+        if !fits {
+            return self.ignore(format!("readiness notice {notice:?} of pid {pid}"));
+        }
+        match notice {
+            Notice::Ready => {
+                if self.state_of(iid) == Some(State::Spawned) {
+                    self.advance(iid);
+                } else {
+                    self.ignore(format!("READY of pid {pid} outside spawned"));
+                }
+            }
+            Notice::MainPid(new) => {
+                if new == 0 || new == pid || self.pids.contains_key(&new) {
+                    return self.ignore(format!("MAINPID={new} of pid {pid}"));
+                }
+                self.pids.remove(&pid);
+                self.pids.insert(new, proc);
+                if let Some(inst) = self.instances.get_mut(&iid) {
+                    inst.set_pid(ProcessKind::Main, Some(new));
+                }
+                self.log(LogLevel::Info, |m| {
+                    format!(
+                        "{} main process ({pid}) became new process ({new})",
+                        m.label(iid)
+                    )
+                });
+            }
+            Notice::Status(text) => {
+                if let Some(inst) = self.instances.get_mut(&iid) {
+                    inst.notify_status = (!text.is_empty()).then_some(text);
+                }
+            }
+            Notice::Stopping => {
+                if let Some(inst) = self.instances.get_mut(&iid) {
+                    inst.notify_stopping = true;
+                }
+            }
         }
     }
 
@@ -366,8 +437,46 @@ impl<S: Spawner> Machine<S> {
         });
     }
 
-    /// Kill timers that expired: SIGKILL to the group.
+    /// Kill timers that expired: SIGKILL to the group. Spawn timeouts that
+    /// expired: the job fails.
     pub(crate) fn timeout(&mut self) {
+        self.spawn_timeouts();
+        self.kill_timeouts();
+    }
+
+    /// A main process that waited in `spawned` longer than
+    /// [`crate::Config::spawn_timeout`] fails its job, as a spawn failure
+    /// does (`PROCESS=main`, no exit status); stopping the job then kills
+    /// it.
+    fn spawn_timeouts(&mut self) {
+        while let Some(&(t, iid)) = self.ready_deadlines.first() {
+            if t > self.now {
+                break;
+            }
+            self.ready_deadlines.remove(&(t, iid));
+            let Some(inst) = self.instances.get_mut(&iid) else {
+                continue;
+            };
+            if inst.ready_deadline != Some(t) || inst.state != State::Spawned {
+                continue;
+            }
+            inst.ready_deadline = None;
+            let pid = inst.pid(ProcessKind::Main).unwrap_or(0);
+            let reason = format!(
+                "not ready after {} (it was waiting for {})",
+                crate::status::seconds(self.config.spawn_timeout.unwrap_or(0)),
+                self.waiting_for(iid).unwrap_or_default()
+            );
+            self.log(LogLevel::Warn, |m| {
+                format!("{} main process ({pid}) {reason}; giving up", m.label(iid))
+            });
+            self.job_failed(iid, Some(ProcessKind::Main), FailureCause::Spawn(reason));
+            self.change_goal(iid, Goal::Stop, Cause::Process(ProcessKind::Main));
+            self.advance_if(iid, State::Spawned);
+        }
+    }
+
+    fn kill_timeouts(&mut self) {
         while let Some(&(t, iid)) = self.deadlines.first() {
             if t > self.now {
                 break;

@@ -1,16 +1,31 @@
 //! Status lines, as `initctl status` and `list` print them (control.md
-//! §3.5), and upc's one addition: a class whose last run failed shows why
-//! under its `stop/waiting` line, as a continuation line the way initctl
-//! shows a second process (indented by a tab):
+//! §3.5), and upc's additions, continuation lines the way initctl shows a
+//! second process: a class whose last run failed shows why under its
+//! `stop/waiting` line (continuation lines are indented by a tab),
 //!
 //! ```text
 //! bad stop/waiting
 //!     last run failed: main process: unable to execute: No such file or directory
 //! ```
+//!
+//! a job waiting in `spawned` says what for (a wrong `expect` is the
+//! classic hang, so it says so), and an `expect notify` daemon's
+//! `STATUS=` is shown.
+
+use upc_bundle::Expect;
 
 use crate::process::describe;
 use crate::types::*;
 use crate::{Machine, Spawner};
+
+/// `12 s`, `0.5 s`: a duration in whole seconds, or tenths below ten.
+pub(crate) fn seconds(ms: Millis) -> String {
+    if ms >= 10_000 || ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+    }
+}
 
 impl RunFailure {
     /// What failed, in init's log words: `main process terminated with
@@ -61,7 +76,54 @@ impl<S: Spawner> Machine<S> {
                 line.push_str(&format!(", ({}) process {pid}", kind.name()));
             }
         }
+        if inst.state == State::Spawned {
+            if let Some(what) = self.waiting_for(iid) {
+                let waited = seconds(self.now.saturating_sub(inst.spawned_at));
+                line.push_str(&format!("\n\twaiting {waited} for {what}; "));
+                match self.config.spawn_timeout {
+                    Some(t) => {
+                        line.push_str(&format!("fails after {} (--spawn-timeout)", seconds(t)))
+                    }
+                    None => line.push_str(
+                        "warning: no --spawn-timeout, so a wrong `expect` waits for ever",
+                    ),
+                }
+            }
+        }
+        if let Some(text) = &inst.notify_status {
+            line.push_str(&format!("\n\tstatus: {text}"));
+        }
+        if inst.notify_stopping {
+            line.push_str("\n\tthe main process said it is stopping (STOPPING=1)");
+        }
         line
+    }
+
+    /// What the main process of an instance in `spawned` must do before
+    /// the job moves on, in words (`None` without a main process, or for
+    /// `expect none`, which only waits for the exec).
+    pub(crate) fn waiting_for(&self, iid: InstanceId) -> Option<String> {
+        let inst = self.instances.get(&iid)?;
+        let class = self.classes.get(&inst.class)?;
+        inst.pid(ProcessKind::Main)?;
+        Some(match class.expect {
+            Expect::None => return None,
+            Expect::Fork => "the main process to fork (expect fork)".to_owned(),
+            Expect::Daemon => format!(
+                "the main process to fork twice (expect daemon; {} of 2 forks seen)",
+                inst.forks
+            ),
+            Expect::Stop => "the main process to stop itself with SIGSTOP (expect stop)".to_owned(),
+            Expect::Notify => "READY=1 on NOTIFY_SOCKET (expect notify)".to_owned(),
+            Expect::Fd => {
+                let fd = class
+                    .bundle
+                    .job(class.index)
+                    .and_then(|j| j.ready_fd())
+                    .unwrap_or(0);
+                format!("a newline on descriptor {fd} (ready fd {fd})")
+            }
+        })
     }
 
     /// The status line of an instance by names; `JOB stop/waiting` once it

@@ -202,10 +202,28 @@ pub enum Stimulus {
     Forked { pid: u32, child: u32 },
     /// A traced process called exec (`expect fork`/`daemon`).
     Execed { pid: u32 },
+    /// The job's readiness protocol said something about the main process
+    /// `pid` (`expect notify`, `ready fd`).
+    Notify { pid: u32, notice: Notice },
     /// The driver's clock passed [`crate::Machine::poll_timeout`].
     Timeout,
     /// A control request (initctl).
     Request { id: RequestId, request: Request },
+}
+
+/// What a main process told init through upc's readiness extensions: the
+/// sd_notify protocol of `expect notify` (one datagram may carry several),
+/// or the newline of `ready fd`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// `READY=1`, or the newline on the ready fd: leave `spawned`.
+    Ready,
+    /// `MAINPID=N`: the job's main process is N from now on.
+    MainPid(u32),
+    /// `STATUS=TEXT`: shown by `status` (empty: cleared).
+    Status(String),
+    /// `STOPPING=1`: the daemon is shutting down.
+    Stopping,
 }
 
 /// Selects the instance a job request applies to.

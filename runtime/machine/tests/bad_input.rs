@@ -10,8 +10,8 @@ mod common;
 use common::*;
 use upc_bundle::ProcessKind;
 use upc_machine::{
-    Action, Config, ControlError, ControlErrorKind, EnvScope, ExitStatus, Goal, Machine, Request,
-    Spawner, State, Stimulus, Target, TraceKind,
+    Action, Config, ControlError, ControlErrorKind, EnvScope, ExitStatus, Goal, Machine, Notice,
+    Request, Spawner, State, Stimulus, Target, TraceKind,
 };
 
 fn err(kind: ControlErrorKind, message: &str) -> Result<upc_machine::Output, ControlError> {
@@ -345,6 +345,13 @@ fn stimuli_for_unknown_pids_are_ignored_with_a_trace_record() {
         ),
         (Stimulus::Stopped { pid: stray }, "stop"),
         (Stimulus::Execed { pid: stray }, "exec"),
+        (
+            Stimulus::Notify {
+                pid: stray,
+                notice: Notice::Ready,
+            },
+            "readiness notice",
+        ),
     ];
     for (s, what) in cases {
         let mut d = busy();
@@ -368,8 +375,9 @@ fn stimuli_for_unknown_pids_are_ignored_with_a_trace_record() {
         for a in &d.actions[actions_len..] {
             match a {
                 Action::Log { .. } => {}
-                // An untraced child is let go rather than left stopped.
-                Action::PtraceDetach { pid } if *pid == stray + 1 => {}
+                // A traced process nobody follows (the forker, its child,
+                // the execer) is let go rather than left stopped.
+                Action::PtraceDetach { pid } if *pid == stray || *pid == stray + 1 => {}
                 other => panic!("{s:?} produced {other:?}"),
             }
         }

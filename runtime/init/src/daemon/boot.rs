@@ -73,6 +73,9 @@ struct Paths {
     bundle: PathBuf,
     socket: Result<PathBuf, String>,
     logdir: PathBuf,
+    /// `expect notify` sockets: `upinit-notify` beside the control socket
+    /// (/run/upinit-notify for a system init).
+    notify_dir: PathBuf,
 }
 
 fn paths(o: &Options) -> Paths {
@@ -106,10 +109,18 @@ fn paths(o: &Options) -> Paths {
                 PathBuf::from("/var/log/upstart")
             }
         });
+    let notify_dir = socket
+        .as_ref()
+        .ok()
+        .and_then(|s| s.parent())
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("/run"), Path::to_path_buf)
+        .join("upinit-notify");
     Paths {
         bundle,
         socket,
         logdir,
+        notify_dir,
     }
 }
 
@@ -383,6 +394,7 @@ fn prepare(o: &Options, say: Say, pid1: bool) -> Result<Init, Fatal> {
         class_order: o.class_order.clone(),
         log_level: say.level,
         apparmor: apparmor_available(),
+        spawn_timeout: o.spawn_timeout_ms,
         ..Config::default()
     };
     let spawn_config = SpawnConfig {
@@ -391,6 +403,7 @@ fn prepare(o: &Options, say: Say, pid1: bool) -> Result<Init, Fatal> {
         default_console: o.default_console,
         apparmor: config.apparmor,
         nofile,
+        notify_dir: paths.notify_dir,
     };
     let processes = Processes::new(
         Rc::clone(&epoll),

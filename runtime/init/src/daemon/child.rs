@@ -94,6 +94,13 @@ pub struct Plan {
     pub settings: Option<Settings>,
     /// `debug`: stop before exec.
     pub debug: bool,
+    /// `expect fork`/`daemon`: the trace gate's read end. The child waits
+    /// on it before exec until init has attached to it, and reads 4 bytes:
+    /// 0, or the errno of init's `PTRACE_SEIZE` (see `ptrace.rs`).
+    pub trace_gate: Option<RawFd>,
+    /// `ready fd N`: the pipe's write end, and N (the parent keeps the
+    /// error pipe above N).
+    pub ready_fd: Option<(RawFd, RawFd)>,
 }
 
 /// A failed setup step (§11.6).
@@ -120,10 +127,14 @@ pub enum Step {
     Exec,
     /// upinit's own: the `console log` directory cannot be made.
     LogDir,
+    /// `expect fork`/`daemon`: init could not trace the process.
+    Trace,
+    /// upc's readiness extensions: the socket or the ready fd.
+    Readiness,
 }
 
 impl Step {
-    const ALL: [Step; 20] = [
+    const ALL: [Step; 22] = [
         Step::MoveScriptFd,
         Step::Session,
         Step::Console,
@@ -144,6 +155,8 @@ impl Step {
         Step::SecurityProfile,
         Step::Exec,
         Step::LogDir,
+        Step::Trace,
+        Step::Readiness,
     ];
 
     fn code(self) -> u8 {
@@ -201,6 +214,8 @@ impl Failure {
             Step::SecurityProfile => "unable to switch security profile".to_owned(),
             Step::Exec => "unable to execute".to_owned(),
             Step::LogDir => "unable to create log directory".to_owned(),
+            Step::Trace => "unable to set trace".to_owned(),
+            Step::Readiness => "unable to set up readiness notification".to_owned(),
         };
         if self.errno == 0 {
             what
@@ -374,6 +389,16 @@ fn setup(plan: &Plan, exec: &Exec) -> Result<Infallible, Failure> {
             libc::raise(libc::SIGSTOP);
         }
     }
+    // 12. `expect fork`/`daemon`: wait until init traces this process.
+    if let Some(gate) = plan.trace_gate {
+        wait_for_trace(gate)?;
+    }
+    // upc: `ready fd N`, placed last (after the strays were marked
+    // close-on-exec, and after everything else was copied from the
+    // descriptor it may overwrite).
+    if let Some((fd, target)) = plan.ready_fd {
+        place_ready_fd(fd, target)?;
+    }
     // 13. exec.
     let Some(&program) = exec.argv.first() else {
         return Err(Failure::new(Step::Exec, Errno::EINVAL));
@@ -384,6 +409,46 @@ fn setup(plan: &Plan, exec: &Exec) -> Result<Infallible, Failure> {
         libc::execvp(program, exec.argv.as_ptr());
     }
     Err(Failure::new(Step::Exec, Errno::last()))
+}
+
+/// Reads the trace gate: 0 when init traces this process, its errno
+/// when it could not.
+fn wait_for_trace(gate: RawFd) -> Result<(), Failure> {
+    let mut word = [0u8; 4];
+    let mut got = 0;
+    while got < word.len() {
+        let Some(rest) = word.get_mut(got..) else {
+            break;
+        };
+        // SAFETY: reading into a local buffer from our own descriptor.
+        let n = unsafe { libc::read(gate, rest.as_mut_ptr().cast(), rest.len()) };
+        match n {
+            n if n > 0 => got += usize::try_from(n).unwrap_or(0),
+            0 => return Err(Failure::new(Step::Trace, Errno::EPIPE)),
+            _ if Errno::last() == Errno::EINTR => {}
+            _ => return Err(Failure::new(Step::Trace, Errno::last())),
+        }
+    }
+    match i32::from_le_bytes(word) {
+        0 => Ok(()),
+        errno => Err(Failure {
+            step: Step::Trace,
+            errno,
+        }),
+    }
+}
+
+/// Puts the ready pipe on its descriptor, open across exec.
+fn place_ready_fd(fd: RawFd, target: RawFd) -> Result<(), Failure> {
+    if fd == target {
+        // SAFETY: clearing close-on-exec on our own descriptor.
+        let r = unsafe { libc::fcntl(fd, libc::F_SETFD, 0) };
+        if r < 0 {
+            return Err(Failure::new(Step::Readiness, Errno::last()));
+        }
+        return Ok(());
+    }
+    dup_to(fd, target, Step::Readiness)
 }
 
 fn console(plan: &Plan) -> Result<(), Failure> {

@@ -26,11 +26,11 @@ use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollEvent, EpollTimeout};
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
-use nix::sys::wait::{waitid, waitpid, Id, WaitPidFlag, WaitStatus};
+use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::getpid;
 use upc_machine::{
-    Action, ExitStatus, InstanceInfo, LogLevel, Machine, Millis, Reply as MachineReply, RequestId,
-    State, Stimulus, Target,
+    Action, ExitStatus, InstanceInfo, LogLevel, Machine, Millis, Notice, ProcessKind,
+    Reply as MachineReply, RequestId, State, Stimulus, Target,
 };
 
 use super::boot::load_bundle;
@@ -39,7 +39,7 @@ use super::options::Mode;
 use super::pid1;
 use super::say::Say;
 use super::spawn::Processes;
-use super::sys::{trim_heap, Token};
+use super::sys::{trim_heap, wait_any, ChildState, Token};
 use super::trace::{command_text, Trace};
 use crate::proto::{
     self, ErrorKind, Failure, InstanceRecord, Output, Power, Reply, Request, MAX_LOG_TEXT,
@@ -342,15 +342,65 @@ impl Init {
             }
             Token::Script(pid) => self.machine.spawner.write_script(pid),
             Token::Capture => self.capture(),
+            Token::Ready(id) => self.readiness(id),
         }
     }
 
     /// Hands stimuli to the machine, one step each.
     fn feed(&mut self, stimuli: Vec<Stimulus>) {
         for s in stimuli {
+            let moved = match &s {
+                Stimulus::Forked { pid, child } => Some((*pid, *child)),
+                Stimulus::Notify {
+                    pid,
+                    notice: Notice::MainPid(new),
+                } => Some((*pid, *new)),
+                _ => None,
+            };
             let now = self.now();
             self.machine.handle(now, s);
+            if let Some((old, new)) = moved {
+                self.main_moved(old, new);
+            }
             self.after_step();
+        }
+    }
+
+    /// After a fork or a `MAINPID`: if the machine took the new process as
+    /// the main one, init reports its exit (and not the old one's) and
+    /// says so in the trace.
+    fn main_moved(&mut self, old: u32, new: u32) {
+        let Some(p) = self.machine.process(new) else {
+            return;
+        };
+        if p.process != ProcessKind::Main {
+            return;
+        }
+        self.machine.spawner.moved_main(old, new);
+        self.machine.spawner.ready.main_moved(old, new);
+        if let Some(i) = self.machine.instance(p.instance) {
+            let now = self.now();
+            self.trace.follow(now, &i.job, &i.name, old, new);
+        }
+    }
+
+    /// A readiness channel (`expect notify`, `ready fd`) has something.
+    fn readiness(&mut self, id: u64) {
+        let heard = self.machine.spawner.ready.read(id);
+        for note in &heard.notes {
+            self.say
+                .warn(&format!("process {}: notify socket: {note}", heard.main));
+        }
+        let mut main = heard.main;
+        for notice in heard.notices {
+            let new = match notice {
+                Notice::MainPid(n) => Some(n),
+                _ => None,
+            };
+            self.feed(vec![Stimulus::Notify { pid: main, notice }]);
+            if let Some(n) = new.filter(|&n| self.machine.process(n).is_some()) {
+                main = n;
+            }
         }
     }
 
@@ -401,15 +451,8 @@ impl Init {
             Action::Signal { pid, signal, group } => {
                 self.machine.spawner.signal(pid, signal, group)
             }
-            // Only processes spawned with `trace` are ever traced, and
-            // following them is the ptrace module's (issue 12): until then
-            // nothing is traced and these do not arrive.
-            Action::PtraceContinue { pid } | Action::PtraceDetach { pid } => {
-                self.say.line(
-                    LogLevel::Debug,
-                    &format!("ignored: ptrace request for process {pid}, which is not traced"),
-                );
-            }
+            Action::PtraceContinue { pid } => self.machine.spawner.tracer.resume(pid),
+            Action::PtraceDetach { pid } => self.machine.spawner.tracer.detach(pid),
             Action::Reply { id, reply } => self.answer(id, reply),
             Action::Log { level, text } => self.say.line(level, &text),
         }
@@ -476,39 +519,38 @@ impl Init {
 
     /// Reaps every child that changed state: signals coalesce, so one
     /// SIGCHLD may stand for many. Orphans re-parented to init are reaped
-    /// too; the machine hears only of its own processes.
+    /// too; the machine hears only of its own processes. Stops of traced
+    /// processes (`__WALL` reports them, children or not) go to the
+    /// tracer, which answers each at once: init never leaves one waiting.
     fn reap(&mut self) {
-        let flags = WaitPidFlag::WNOHANG | WaitPidFlag::__WALL | WaitPidFlag::WUNTRACED;
+        // What a process said before it ended comes first (a `MAINPID`
+        // sent just before the old main process exits).
+        for id in self.machine.spawner.ready.ids() {
+            self.readiness(id);
+        }
         loop {
-            let status = match waitpid(None, Some(flags)) {
-                Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => return,
-                Ok(s) => s,
-                Err(Errno::EINTR) => continue,
+            let (pid, state) = match wait_any() {
+                Ok(Some(changed)) => changed,
+                Ok(None) => return,
                 Err(e) => {
                     self.say.error(&format!("waitpid failed: {}", e.desc()));
                     return;
                 }
             };
-            let pid_of = |p: nix::unistd::Pid| u32::try_from(p.as_raw()).unwrap_or(0);
-            let stimuli = match status {
-                WaitStatus::Exited(pid, code) => self
-                    .machine
-                    .spawner
-                    .exited(pid_of(pid), ExitStatus::Exited(code)),
-                WaitStatus::Signaled(pid, signal, _) => self
-                    .machine
-                    .spawner
-                    .exited(pid_of(pid), ExitStatus::Signaled(signal as i32)),
-                WaitStatus::Stopped(pid, signal) => self
-                    .machine
-                    .spawner
-                    .stopped(pid_of(pid), signal)
-                    .into_iter()
-                    .collect(),
-                // ptrace stops: the ptrace module's (issue 12). Nothing is
-                // traced until then.
-                WaitStatus::PtraceEvent(..) | WaitStatus::PtraceSyscall(..) => Vec::new(),
-                WaitStatus::Continued(_) | WaitStatus::StillAlive => Vec::new(),
+            let spawner = &mut self.machine.spawner;
+            let stimuli = match state {
+                ChildState::Exited(code) => spawner.exited(pid, ExitStatus::Exited(code)),
+                ChildState::Signaled(signal) => spawner.exited(pid, ExitStatus::Signaled(signal)),
+                ChildState::Continued => Vec::new(),
+                stop => match spawner.tracer.stopped(pid, stop) {
+                    Some(stimuli) => stimuli,
+                    None => match stop {
+                        ChildState::Stopped(signal) => {
+                            spawner.stopped(pid, signal).into_iter().collect()
+                        }
+                        _ => Vec::new(),
+                    },
+                },
             };
             self.feed(stimuli);
         }

@@ -7,6 +7,8 @@
 //!   requests, timers and the shutdown sequences;
 //! - `spawn` (parent) and `child` (after fork): starting a process exactly
 //!   as runtime-semantics §11 says; the only `unsafe` is in `child`;
+//! - `ptrace`, `readiness`: `expect fork`/`daemon` (following a daemon's
+//!   forks), `expect notify` and `ready fd` (upc's readiness extensions);
 //! - `joblog`: `console log` ptys and files;
 //! - `control`: the control socket, server side (PROTOCOL.md);
 //! - `pid1`: mounts, the console, reboot(2), the emergency shell;
@@ -25,6 +27,8 @@ mod event_loop;
 mod joblog;
 pub mod options;
 mod pid1;
+mod ptrace;
+mod readiness;
 mod say;
 mod spawn;
 mod sys;

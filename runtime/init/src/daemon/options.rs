@@ -71,6 +71,10 @@ pub struct Options {
     /// The order in which classes react to one event (Upstart's is its
     /// hash order; tests that replay an Upstart trace pass it).
     pub class_order: Vec<String>,
+    /// `--spawn-timeout`: how long a main process may wait in `spawned`
+    /// for its `expect` milestone, in milliseconds (`None`: for ever, as
+    /// Upstart).
+    pub spawn_timeout_ms: Option<u64>,
     /// `KEY=VALUE` words found in argv (the kernel command line).
     pub env: Vec<String>,
     /// Unknown words, ignored in system mode.
@@ -93,6 +97,7 @@ impl Default for Options {
             emergency_shell: None,
             startup_event: Some("startup".into()),
             class_order: Vec::new(),
+            spawn_timeout_ms: None,
             env: Vec::new(),
             ignored: Vec::new(),
             help: false,
@@ -121,6 +126,9 @@ Runs a compiled job set (upc build) as PID 1, a user session or a container init
   --no-startup-event     emit none
   --trace FILE           JSON Lines trace (the schema of upc simulate --format json)
   --class-order A,B,...  the order in which jobs react to one event
+  --spawn-timeout SECS   fail a job whose main process waits longer than this in
+                         spawned for its `expect` (a fork, SIGSTOP, READY=1, ...);
+                         default: wait for ever, as Upstart
   --emergency-shell CMD  run on the console when the bundle is missing or invalid
   -q, --quiet            errors only
   -v, --verbose          also say what starts and stops
@@ -185,6 +193,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Options, UsageE
                     .collect();
             }
             "--emergency-shell" => o.emergency_shell = Some(value("a command")?),
+            "--spawn-timeout" => {
+                let v = value("a number of seconds")?;
+                match seconds_to_ms(&v) {
+                    Some(ms) => o.spawn_timeout_ms = Some(ms),
+                    // As PID 1 a bad value is ignored, not fatal.
+                    None => strays.push(format!("--spawn-timeout={v}")),
+                }
+            }
             "-q" | "--quiet" => o.verbosity = 0,
             "-v" | "--verbose" => o.verbosity = o.verbosity.max(2),
             "--debug" => o.verbosity = 3,
@@ -203,6 +219,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Options, UsageE
     }
     o.ignored = strays;
     Ok(o)
+}
+
+/// A positive number of seconds (`30`, `0.5`) in milliseconds.
+fn seconds_to_ms(text: &str) -> Option<u64> {
+    let secs: f64 = text.trim().parse().ok()?;
+    (secs.is_finite() && secs > 0.0 && secs < 1e9).then(|| (secs * 1000.0).round() as u64)
 }
 
 /// `KEY=VALUE` with a name a shell would accept.
@@ -265,6 +287,28 @@ mod tests {
         assert_eq!(
             parsed(&["--user", "--default-console=tty"]).unwrap_err(),
             UsageError("invalid console type specified".into())
+        );
+    }
+
+    #[test]
+    fn the_spawn_timeout_is_seconds_and_a_bad_one_is_refused_or_ignored_as_pid_1() {
+        assert_eq!(
+            parsed(&["--spawn-timeout", "30"]).unwrap().spawn_timeout_ms,
+            Some(30_000)
+        );
+        assert_eq!(
+            parsed(&["--spawn-timeout=0.25"]).unwrap().spawn_timeout_ms,
+            Some(250)
+        );
+        assert_eq!(parsed(&[]).unwrap().spawn_timeout_ms, None);
+        assert_eq!(
+            parsed(&["--user", "--spawn-timeout", "-1"]).unwrap_err(),
+            UsageError("unknown argument: --spawn-timeout=-1".into())
+        );
+        let o = parsed(&["--spawn-timeout", "soon"]).unwrap();
+        assert_eq!(
+            (o.spawn_timeout_ms, o.ignored),
+            (None, vec!["--spawn-timeout=soon".to_owned()])
         );
     }
 

@@ -206,6 +206,8 @@ pub fn emergency_shell(
         apparmor: None,
         settings: None,
         debug: false,
+        trace_gate: None,
+        ready_fd: None,
     };
     let exec = Exec::new(&plan);
     let shell = child::fork_and_run(&plan, &exec, 3)

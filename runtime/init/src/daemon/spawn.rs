@@ -15,9 +15,10 @@
 //! could not do safely; and init is small, so copying its page tables costs
 //! tens of microseconds.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use nix::errno::Errno;
@@ -25,13 +26,15 @@ use nix::fcntl::OFlag;
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::{pipe2, Pid};
-use upc_bundle::{Console as ConsoleKind, ProcessKind};
+use upc_bundle::{Console as ConsoleKind, Expect, ProcessKind};
 use upc_machine::{ExitStatus, Job, LogLevel, Spawn, Spawner, Stimulus};
 
 use super::child::{self, Console, Exec, Failure, Plan, Record, Settings, Stdio, Step};
 use super::joblog::{open_pty, JobLogs};
 use super::options::Mode;
-use super::sys::{above_nine, set_nonblocking, Token};
+use super::ptrace::Tracer;
+use super::readiness::{ForChild, Readiness};
+use super::sys::{above_nine, at_least, set_nonblocking, Token};
 
 /// Pids handed to the machine for a process that could not even be forked:
 /// above any pid Linux gives out (2^22), so they never name a real process.
@@ -61,6 +64,8 @@ pub struct SpawnConfig {
     /// Init's `nofile` limit as it started: init raises its own soft limit
     /// to hold many ptys and clients; jobs get the original back.
     pub nofile: Option<(u64, u64)>,
+    /// Where `expect notify` sockets are bound.
+    pub notify_dir: PathBuf,
 }
 
 /// One process init started and has not reaped.
@@ -98,7 +103,18 @@ pub struct Processes {
     cfg: SpawnConfig,
     null: OwnedFd,
     pub logs: JobLogs,
+    /// `expect fork`/`daemon`: the traced processes.
+    pub tracer: Tracer,
+    /// `expect notify`/`ready fd`: the readiness channels.
+    pub ready: Readiness,
     procs: HashMap<u32, Proc>,
+    /// Processes that became the main process of a job without init
+    /// spawning them (a followed fork's child, a `MAINPID`): their exits
+    /// are the machine's business too.
+    followed: HashSet<u32>,
+    /// Processes whose job moved on to another main process: their exits
+    /// are not (Upstart ignores them).
+    handed_off: HashSet<u32>,
     scripts: HashMap<u32, Script>,
     /// Stimuli decided while spawning (a fork that failed), for the driver
     /// to hand to the machine after the step.
@@ -110,12 +126,17 @@ pub struct Processes {
 
 impl Processes {
     pub fn new(epoll: Rc<Epoll>, cfg: SpawnConfig, null: OwnedFd, logs: JobLogs) -> Processes {
+        let ready = Readiness::new(Rc::clone(&epoll), cfg.notify_dir.clone());
         Processes {
             epoll,
             cfg,
             null,
             logs,
+            tracer: Tracer::default(),
+            ready,
             procs: HashMap::new(),
+            followed: HashSet::new(),
+            handed_off: HashSet::new(),
             scripts: HashMap::new(),
             pending: Vec::new(),
             notes: Vec::new(),
@@ -141,8 +162,13 @@ impl Processes {
     }
 
     /// Sends a signal the machine asked for. A pid that never was a
-    /// process is skipped; a group that does not exist falls back to the
-    /// pid (runtime-semantics §14); ESRCH is no error.
+    /// process is skipped; ESRCH is no error. A group that does not exist
+    /// (the main process is no group leader: a daemon that forked after
+    /// its `setsid`) falls back to the group the process is in, which is
+    /// the job's (every job process starts a session of its own, so only
+    /// its descendants can share its group), and then to the pid alone
+    /// (runtime-semantics §14 stops at the pid; the group reaches the
+    /// daemon's workers too).
     pub fn signal(&mut self, pid: u32, signal: i32, group: bool) {
         if pid >= FAKE_PID_BASE || pid == 0 {
             return;
@@ -162,6 +188,14 @@ impl Processes {
         } else {
             kill(Pid::from_raw(raw), sig)
         };
+        if group && result == Err(Errno::ESRCH) {
+            result = match nix::unistd::getpgid(Some(Pid::from_raw(raw))) {
+                Ok(pg) if pg.as_raw() > 1 && pg != nix::unistd::getpgrp() => {
+                    kill(Pid::from_raw(-pg.as_raw()), sig)
+                }
+                _ => Err(Errno::ESRCH),
+            };
+        }
         if group && result == Err(Errno::ESRCH) {
             result = kill(Pid::from_raw(raw), sig);
         }
@@ -258,6 +292,13 @@ impl Processes {
     /// start).
     pub fn exited(&mut self, pid: u32, status: ExitStatus) -> Vec<Stimulus> {
         let mut out = Vec::new();
+        self.tracer.exited(pid);
+        self.ready.exited(pid);
+        let handed_off = self.handed_off.remove(&pid);
+        if self.followed.remove(&pid) && !handed_off {
+            out.push(Stimulus::Exited { pid, status });
+            return out;
+        }
         if !self.procs.contains_key(&pid) {
             return out;
         }
@@ -266,17 +307,29 @@ impl Processes {
         out.extend(self.confirm(pid));
         self.scripts.remove(&pid);
         if let Some(p) = self.procs.remove(&pid) {
-            if !p.failed {
+            if !p.failed && !handed_off {
                 out.push(Stimulus::Exited { pid, status });
             }
         }
         out
     }
 
-    /// A process stopped: `expect stop` waits for SIGSTOP from the main
-    /// process; other stops leave it stopped, as Upstart does.
-    pub fn stopped(&self, pid: u32, signal: Signal) -> Option<Stimulus> {
-        (signal == Signal::SIGSTOP && self.procs.contains_key(&pid))
+    /// The machine made `new` the main process in place of `old` (a
+    /// followed fork, a `MAINPID`): from now on `new`'s exit is reported
+    /// and `old`'s is not.
+    pub fn moved_main(&mut self, old: u32, new: u32) {
+        self.followed.remove(&old);
+        if self.procs.contains_key(&old) {
+            self.handed_off.insert(old);
+        }
+        self.followed.insert(new);
+    }
+
+    /// A process (not traced) stopped: `expect stop` waits for SIGSTOP
+    /// from the main process; other stops leave it stopped, as Upstart
+    /// does.
+    pub fn stopped(&self, pid: u32, signal: i32) -> Option<Stimulus> {
+        (signal == Signal::SIGSTOP as i32 && self.procs.contains_key(&pid))
             .then_some(Stimulus::Stopped { pid })
     }
 
@@ -487,6 +540,8 @@ impl Processes {
             apparmor,
             settings,
             debug: job.debug(),
+            trace_gate: None,
+            ready_fd: None,
         };
         Prepared {
             plan,
@@ -496,37 +551,142 @@ impl Processes {
     }
 }
 
+/// What a main process of `expect fork`/`daemon`, `expect notify` or
+/// `ready fd` needs beyond the plan, made before the fork.
+#[derive(Default)]
+struct Readying {
+    /// The readiness channel's id.
+    channel: Option<u64>,
+    /// The trace gate's write end (the child holds the read end).
+    gate: Option<OwnedFd>,
+}
+
+impl Processes {
+    /// Adds the trace gate and the readiness channel to the plan. A
+    /// failure here is the child's to report (`early`), as every setup
+    /// failure is.
+    fn readying(
+        &mut self,
+        spawn: &Spawn,
+        job: Job<'_>,
+        plan: &mut Plan,
+        floor: i32,
+        hold: &mut Vec<OwnedFd>,
+    ) -> Readying {
+        let mut r = Readying::default();
+        if spawn.trace {
+            match pipe2(OFlag::O_CLOEXEC).and_then(|(rd, w)| Ok((at_least(rd, floor)?, w))) {
+                Ok((rd, w)) => {
+                    plan.trace_gate = Some(rd.as_raw_fd());
+                    hold.push(rd);
+                    r.gate = Some(w);
+                }
+                Err(e) => plan.early = plan.early.or(Some(Failure::new(Step::Trace, e))),
+            }
+        }
+        if spawn.proc.process != ProcessKind::Main {
+            return r;
+        }
+        let expect = job.expect();
+        let target = job.ready_fd().map(i32::from);
+        if !matches!(expect, Expect::Notify | Expect::Fd) {
+            return r;
+        }
+        if expect == Expect::Fd
+            && (target.is_none() || (target == Some(9) && plan.script.is_some()))
+        {
+            // `upc check` refuses both; a bundle is validated, not trusted.
+            plan.early = plan
+                .early
+                .or(Some(Failure::new(Step::Readiness, Errno::EBADF)));
+            return r;
+        }
+        match self.ready.open(expect == Expect::Notify) {
+            Ok((id, ForChild::Env(entry))) => {
+                r.channel = Some(id);
+                match CString::new(entry) {
+                    Ok(c) => plan.envp.push(c),
+                    Err(_) => {
+                        plan.early = plan
+                            .early
+                            .or(Some(Failure::new(Step::Readiness, Errno::EINVAL)))
+                    }
+                }
+            }
+            Ok((id, ForChild::Fd(w))) => {
+                r.channel = Some(id);
+                match at_least(w, floor) {
+                    Ok(w) => {
+                        plan.ready_fd = target.map(|t| (w.as_raw_fd(), t));
+                        hold.push(w);
+                    }
+                    Err(e) => plan.early = plan.early.or(Some(Failure::new(Step::Readiness, e))),
+                }
+            }
+            Err(e) => plan.early = plan.early.or(Some(Failure::new(Step::Readiness, e))),
+        }
+        r
+    }
+
+    /// After the fork: trace the child and open its gate, listen on its
+    /// readiness channel.
+    fn readied(&mut self, pid: u32, r: Readying, spawn: &Spawn) {
+        if let Some(gate) = r.gate {
+            let answer = match self.tracer.seize(pid) {
+                Ok(()) => 0,
+                Err(e) => e as i32,
+            };
+            // A write of 4 bytes to an empty pipe never blocks; if the
+            // child is gone, its exit says the rest.
+            let _ = nix::unistd::write(gate.as_fd(), &answer.to_le_bytes());
+        }
+        if let Some(id) = r.channel {
+            if let Err(e) = self.ready.attach(id, pid) {
+                let label = Self::label(&spawn.job, &spawn.instance);
+                self.note(
+                    LogLevel::Error,
+                    format!("{label}: cannot watch its readiness channel: {}", e.desc()),
+                );
+            }
+        }
+    }
+}
+
 impl Spawner for Processes {
     fn spawn(&mut self, spawn: &Spawn, job: Job<'_>) -> u32 {
+        // Everything the child keeps until it places it stays above 9, and
+        // above a `ready fd N`, which it places last.
+        let floor = job
+            .ready_fd()
+            .filter(|_| spawn.proc.process == ProcessKind::Main)
+            .map_or(10, |n| (i32::from(n) + 1).max(10));
         let (err_r, err_w) =
-            match pipe2(OFlag::O_CLOEXEC).and_then(|(r, w)| Ok((r, above_nine(w)?))) {
+            match pipe2(OFlag::O_CLOEXEC).and_then(|(r, w)| Ok((r, at_least(w, floor)?))) {
                 Ok(p) => p,
                 Err(e) => return self.never_forked(e),
             };
-        if spawn.trace {
-            let label = Self::label(&spawn.job, &spawn.instance);
-            self.note(
-                LogLevel::Warn,
-                format!(
-                    "{label}: expect fork/daemon is not followed yet; the job stays in spawned"
-                ),
-            );
-        }
         let mut hold = Vec::new();
         let Prepared {
-            plan,
+            mut plan,
             master,
             script_rest,
         } = self.plan(spawn, job, &err_w, &mut hold);
+        let readying = self.readying(spawn, job, &mut plan, floor, &mut hold);
         let exec = Exec::new(&plan);
         let pid = match child::fork_and_run(&plan, &exec, FORK_TRIES) {
             Ok(pid) => pid,
-            Err(e) => return self.never_forked(e),
+            Err(e) => {
+                if let Some(id) = readying.channel {
+                    self.ready.abandon(id);
+                }
+                return self.never_forked(e);
+            }
         };
         // The child's ends are the child's now.
         drop(hold);
         drop(err_w);
         let pid = u32::try_from(pid.as_raw()).unwrap_or(0);
+        self.readied(pid, readying, spawn);
         let _ = set_nonblocking(&err_r);
         self.register(&err_r, Token::Confirm(pid), EpollFlags::EPOLLIN);
         let mut log_id = None;

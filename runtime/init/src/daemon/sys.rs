@@ -8,10 +8,16 @@ use nix::fcntl::{fcntl, FcntlArg, OFlag};
 /// its script on fd 9 and its standard descriptors on 0-2 without
 /// overwriting one it still has to copy.
 pub fn above_nine(fd: OwnedFd) -> nix::Result<OwnedFd> {
-    if fd.as_raw_fd() > 9 {
+    at_least(fd, 10)
+}
+
+/// A descriptor numbered `min` or more (close-on-exec): above a `ready fd
+/// N` too, which the child places last.
+pub fn at_least(fd: OwnedFd, min: i32) -> nix::Result<OwnedFd> {
+    if fd.as_raw_fd() >= min {
         return Ok(fd);
     }
-    let raw = fcntl(fd.as_fd(), FcntlArg::F_DUPFD_CLOEXEC(10))?;
+    let raw = fcntl(fd.as_fd(), FcntlArg::F_DUPFD_CLOEXEC(min))?;
     // SAFETY: fcntl just returned this new descriptor, owned by no one else.
     #[allow(unsafe_code)]
     Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(raw) })
@@ -37,6 +43,85 @@ pub fn trim_heap() {
     }
 }
 
+/// What `waitpid` says happened to a child (or to a tracee), from the raw
+/// status: nix's own conversion refuses a signal it has no name for (a
+/// real-time one), which would lose the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildState {
+    Exited(i32),
+    Signaled(i32),
+    /// Stopped by a signal (for a tracee: a signal-delivery stop).
+    Stopped(i32),
+    /// A ptrace event stop (`status >> 16`), with the stop signal.
+    PtraceEvent {
+        signal: i32,
+        event: i32,
+    },
+    /// A syscall stop (never asked for).
+    Syscall,
+    Continued,
+}
+
+impl ChildState {
+    fn from_raw(status: i32) -> Option<ChildState> {
+        use nix::libc;
+        Some(if libc::WIFEXITED(status) {
+            ChildState::Exited(libc::WEXITSTATUS(status))
+        } else if libc::WIFSIGNALED(status) {
+            ChildState::Signaled(libc::WTERMSIG(status))
+        } else if libc::WIFSTOPPED(status) {
+            let signal = libc::WSTOPSIG(status);
+            let event = status >> 16;
+            if event != 0 {
+                ChildState::PtraceEvent { signal, event }
+            } else if signal == libc::SIGTRAP | 0x80 {
+                ChildState::Syscall
+            } else {
+                ChildState::Stopped(signal)
+            }
+        } else if libc::WIFCONTINUED(status) {
+            ChildState::Continued
+        } else {
+            return None;
+        })
+    }
+}
+
+/// `waitpid(-1, WNOHANG | __WALL | WUNTRACED)`: the next child (own,
+/// adopted or traced) that changed state, `None` when none did (or there
+/// are no children).
+pub fn wait_any() -> nix::Result<Option<(u32, ChildState)>> {
+    use nix::libc;
+    let mut status: libc::c_int = 0;
+    loop {
+        // SAFETY: waitpid writes the status to a local int.
+        #[allow(unsafe_code)]
+        let pid = unsafe {
+            libc::waitpid(
+                -1,
+                &mut status,
+                libc::WNOHANG | libc::__WALL | libc::WUNTRACED,
+            )
+        };
+        if pid > 0 {
+            let pid = u32::try_from(pid).unwrap_or(0);
+            // A status no macro recognises cannot happen; skip it.
+            match ChildState::from_raw(status) {
+                Some(state) => return Ok(Some((pid, state))),
+                None => continue,
+            }
+        }
+        if pid == 0 {
+            return Ok(None);
+        }
+        match nix::errno::Errno::last() {
+            nix::errno::Errno::ECHILD => return Ok(None),
+            nix::errno::Errno::EINTR => continue,
+            e => return Err(e),
+        }
+    }
+}
+
 /// What an epoll event is about: the kind in the top byte, an id below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Token {
@@ -51,6 +136,9 @@ pub enum Token {
     Script(u32),
     /// The console capture pipe.
     Capture,
+    /// A readiness channel (`expect notify` socket, `ready fd` pipe), by
+    /// id.
+    Ready(u64),
 }
 
 const ID_BITS: u32 = 56;
@@ -66,6 +154,7 @@ impl Token {
             Token::Log(id) => (5, id),
             Token::Script(pid) => (6, u64::from(pid)),
             Token::Capture => (7, 0),
+            Token::Ready(id) => (8, id),
         };
         (kind << ID_BITS) | (id & ID_MASK)
     }
@@ -81,6 +170,7 @@ impl Token {
             5 => Token::Log(id),
             6 => Token::Script(pid()?),
             7 => Token::Capture,
+            8 => Token::Ready(id),
             _ => return None,
         })
     }
@@ -101,6 +191,7 @@ mod tests {
             Token::Log(3),
             Token::Script(12),
             Token::Capture,
+            Token::Ready(5),
         ] {
             assert_eq!(Token::decode(t.encode()), Some(t));
         }

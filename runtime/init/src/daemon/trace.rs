@@ -3,7 +3,8 @@
 //! `upc_machine::json`, the one renderer both use), so a run of the real
 //! runtime can be compared with a simulation and with Upstart's traces.
 //! Init adds `command` (a control request arrived), `output` (a line a job
-//! wrote to the captured console) and the replies' output lines.
+//! wrote to the captured console), `follow` (a job's main process became
+//! another one) and the replies' output lines.
 //!
 //! `--debug` also says the goal, state and event records on the console
 //! in Upstart's own words (`tty1 state changed from waiting to starting`,
@@ -12,7 +13,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use upc_machine::json::{command_line, output_line, TraceWriter};
+use upc_machine::json::{command_line, follow_line, output_line, TraceWriter};
 use upc_machine::{LogLevel, Millis, Reply, RequestId, TraceKind, TraceRecord};
 
 use super::say::Say;
@@ -100,6 +101,15 @@ impl Trace {
     pub fn command(&mut self, t: Millis, request: RequestId, text: &str) {
         if self.file.is_some() {
             command_line(&mut self.line, t, request, text, None);
+            self.write_line();
+        }
+    }
+
+    /// The main process of a job became another process (a followed
+    /// fork's child, a `MAINPID`).
+    pub fn follow(&mut self, t: Millis, job: &str, instance: &str, pid: u32, new_pid: u32) {
+        if self.file.is_some() {
+            follow_line(&mut self.line, t, job, instance, pid, new_pid);
             self.write_line();
         }
     }

@@ -77,7 +77,8 @@ pub struct FakeProc {
     pub expect: Expect,
     /// Exec confirmed (setup pipe closed).
     pub confirmed: bool,
-    /// `expect stop`: raised SIGSTOP.
+    /// `expect stop`: raised SIGSTOP; `expect notify`/`fd`: said it is
+    /// ready.
     pub stopped: bool,
     /// `expect fork`/`daemon`: forks reported.
     pub forks: u32,
@@ -296,6 +297,13 @@ impl Driver {
             Expect::Stop if !p.stopped => {
                 self.procs.get_mut(&pid).unwrap().stopped = true;
                 self.handle(Stimulus::Stopped { pid })
+            }
+            Expect::Notify | Expect::Fd if !p.stopped => {
+                self.procs.get_mut(&pid).unwrap().stopped = true;
+                self.handle(Stimulus::Notify {
+                    pid,
+                    notice: crate::Notice::Ready,
+                })
             }
             Expect::Fork | Expect::Daemon
                 if p.forks < if p.expect == Expect::Fork { 1 } else { 2 } =>

@@ -102,6 +102,7 @@ fn job(name: &str, rec: [u8; 6]) -> JobSpec {
     j.task = flags & 1 != 0;
     j.respawn = flags & 2 != 0;
     j.expect = match (flags >> 2) & 3 {
+        0 if flags & 128 != 0 => Expect::Notify,
         0 => Expect::None,
         1 => Expect::Stop,
         2 => Expect::Fork,
@@ -211,6 +212,24 @@ pub fn drive(data: &[u8]) {
                     pid: p,
                     reason: "unable to execute".into(),
                 }
+            }
+            5 if op & 16 != 0 => {
+                let p = pick(&d, arg);
+                let notice = match arg & 3 {
+                    0 => Notice::Ready,
+                    1 => {
+                        // The new main process is a process of the same
+                        // job from now on, as a followed fork's child is.
+                        let new = d.m.spawner.fresh_pid();
+                        if let Some(parent) = d.procs.get(&p).cloned() {
+                            d.procs.insert(new, FakeProc { pid: new, ..parent });
+                        }
+                        Notice::MainPid(new)
+                    }
+                    2 => Notice::Status(format!("step {arg}")),
+                    _ => Notice::Stopping,
+                };
+                Stimulus::Notify { pid: p, notice }
             }
             5 => Stimulus::Stopped { pid: pick(&d, arg) },
             6 => {
