@@ -263,8 +263,8 @@ fn init(spec: &Spec) -> Result<std::convert::Infallible, Failed> {
             ]);
     } else {
         command.args(["--bundle", &slash(BUNDLE)]);
-        command.env("container", CONTAINER);
     }
+    command.env("container", CONTAINER);
     command.args(["--trace", &slash(TRACE)]);
     let e = command.exec();
     Err(Failed(format!("cannot run {}: {e}", upinit.display())))
