@@ -214,11 +214,10 @@ impl Summary {
         if failed > 0 {
             p.push(plural(failed, "job failed", "jobs failed"));
         }
-        let expected = match (&self.ending, self.user) {
-            (Ending::PoweredOff, false) => true,
-            (Ending::Exited(0), true) => true,
-            _ => false,
-        };
+        let expected = matches!(
+            (&self.ending, self.user),
+            (Ending::PoweredOff, false) | (Ending::Exited(0), true)
+        );
         if !expected {
             p.push(format!("init {}", self.ending_text()));
         }
@@ -679,19 +678,18 @@ impl Watch<'_> {
             self.at_rest_ms = None;
         }
         match (self.stop_at, self.options.until) {
-            (Some(t), _) => {
-                if t.elapsed() >= STOP_PATIENCE {
-                    self.view.note(&format!(
-                        "upc run: init did not end within {} s of the stop: killing the sandbox",
-                        STOP_PATIENCE.as_secs()
-                    ));
-                    self.launch.kill();
-                    self.ending = Some(Ending::Killed(format!(
-                        "it did not end within {} s of the stop",
-                        STOP_PATIENCE.as_secs()
-                    )));
-                }
+            (Some(t), _) if t.elapsed() >= STOP_PATIENCE => {
+                self.view.note(&format!(
+                    "upc run: init did not end within {} s of the stop: killing the sandbox",
+                    STOP_PATIENCE.as_secs()
+                ));
+                self.launch.kill();
+                self.ending = Some(Ending::Killed(format!(
+                    "it did not end within {} s of the stop",
+                    STOP_PATIENCE.as_secs()
+                )));
             }
+            (Some(_), _) => {}
             (None, Until::Settled) if settled => {
                 self.stop(&format!(
                     "at rest for {} ms: stopping every job",

@@ -546,7 +546,7 @@ impl Init {
                 | Request::Telinit { .. }
                 | Request::Power { force: false, .. }
         );
-        if self.shutdown.is_some() && starts {
+        if self.shutdown.is_some() && (starts || inc.request.modifies()) {
             let why = "upinit is shutting down".to_owned();
             return self.send(&inc, refuse(ErrorKind::Unavailable, why));
         }
