@@ -40,6 +40,12 @@ pub enum Command {
     /// Simulate a boot of a job set: the trace, the critical chain, a timeline
     #[command(long_about = SIMULATE_ABOUT, after_help = SIMULATE_AFTER)]
     Simulate(SimulateArgs),
+    /// Boot a job set under the real upinit in a throwaway system and watch it
+    #[command(long_about = RUN_ABOUT, after_help = RUN_AFTER)]
+    Run(RunArgs),
+    /// (internal) a stage of `upc run`'s sandbox
+    #[command(name = "__sandbox", hide = true)]
+    Sandbox { stage: String, spec: String },
     /// List a bundle's contents (header, jobs, event index, bytecode)
     Dump {
         /// The bundle file
@@ -223,6 +229,65 @@ pub enum SimFormat {
     Text,
     /// JSON Lines: one object per record, then a summary object
     Json,
+}
+
+const RUN_ABOUT: &str = "Check and build a job set as `upc build` does, then boot it under the \
+real upinit (the program beside upc, or on PATH, or --upinit) in a throwaway system, and show the \
+jobs coming up: on a terminal, one line per job instance redrawn as its state changes, below the \
+console's lines; elsewhere, one line per change. Ctrl-C stops every job cleanly (a second one kills \
+the sandbox). Without PATH: stdlib-jobs/system (stdlib-jobs/session with --user).\n\n\
+The throwaway system, as root: new PID, mount, UTS, IPC and network namespaces; a root of its own \
+in a tmpfs with the host's /usr, /bin, /sbin and /lib read-only, a written /etc (no inittab, no \
+SysV scripts), a minimal /dev whose console is a pty upc reads, fresh /proc and /sys; upinit as \
+its PID 1. Nothing of the host's terminals, mounts, network or host name is touched. Not as root \
+(or with --user): the same in a user namespace, with upinit as a session init (`upinit --user`).";
+
+const RUN_AFTER: &str = "Exit status: 0 when every job that ran succeeded and the stop was \
+clean (init powered off, or the session init exited 0, with every job stopped and none killed \
+with SIGKILL), 1 when the job set has errors, a job failed or the stop was not clean, 2 on a \
+usage error or when the sandbox could not be made (no upinit, no namespaces).";
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Job files and directories (as for `upc check`; default stdlib-jobs/system)
+    #[arg(value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Boot a session init (`upinit --user`) in a user namespace (the default when not root)
+    #[arg(long)]
+    pub user: bool,
+
+    /// The upinit program (default: beside upc, else on PATH); upctl is taken beside it
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub upinit: Option<PathBuf>,
+
+    /// Stop once the job set has been at rest for the settle time
+    #[arg(long, conflicts_with = "for_")]
+    pub until_settled: bool,
+
+    /// Stop after this long (500ms, 2s, 1m)
+    #[arg(long = "for", id = "for_", value_name = "DURATION", value_parser = parse_run_duration)]
+    pub for_: Option<std::time::Duration>,
+
+    /// How long no state may change for the set to count as at rest
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = parse_run_duration)]
+    pub settle: std::time::Duration,
+
+    /// One line per change even on a terminal (no live view)
+    #[arg(long)]
+    pub plain: bool,
+
+    /// Print only the summary
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// An event that comes from outside the job set (repeatable; globs allowed)
+    #[arg(long = "assume-event", value_name = "NAME")]
+    pub assume_events: Vec<String>,
+}
+
+fn parse_run_duration(text: &str) -> Result<std::time::Duration, String> {
+    upc::run::parse_duration(text)
 }
 
 const GRAPH_ABOUT: &str = "Show the event graph of a job set: events and jobs as nodes, \

@@ -12,6 +12,7 @@ pub mod dump;
 pub mod fmt;
 pub mod graph;
 pub mod lsp;
+pub mod run;
 pub mod sema;
 pub mod shell;
 pub mod simulate;

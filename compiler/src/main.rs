@@ -51,6 +51,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Graph(args) => graph(&args),
         Command::Build(args) => build(&args),
         Command::Simulate(args) => simulate(&args),
+        Command::Run(args) => run_set(&args),
+        Command::Sandbox { stage, spec } => {
+            Ok(ExitCode::from(upc::run::sandbox::stage(&stage, &spec)))
+        }
         Command::Dump { file, json } => dump(&file, json),
         Command::Man => {
             write_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out))?;
@@ -289,6 +293,58 @@ fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+fn run_set(args: &cli::RunArgs) -> Result<ExitCode> {
+    use upc::run::{self, Until};
+    // First: the checks below start a thread pool, which must inherit
+    // the blocked Ctrl-C (see `Signals`).
+    let signals = run::Signals::block()?;
+    let user = args.user || !run::is_root();
+    if user && !args.user {
+        eprintln!("upc: not root: booting a session init in a user namespace (--user)");
+    }
+    let paths = if args.paths.is_empty() {
+        vec![run::default_set(user)?]
+    } else {
+        args.paths.clone()
+    };
+    let programs = run::Programs::find(args.upinit.as_deref())?;
+    let report = check_whole_set(&paths, &args.assume_events);
+    if report.fails(false) {
+        let shown = Shown {
+            format: cli::FormatArg::Human,
+            quiet: true,
+            deny_warnings: false,
+            color: ColorWhen::Auto,
+        };
+        print_report(report, shown)?;
+        eprintln!("upc: nothing run: the job set has errors");
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    let bytes =
+        upc::build::build(&report.jobs, &report.sources).context("cannot build the bundle")?;
+    let until = match (args.until_settled, args.for_) {
+        (true, _) => Until::Settled,
+        (false, Some(d)) => Until::For(d),
+        (false, None) => Until::Interrupted,
+    };
+    let options = run::Options {
+        name: display_paths(&paths),
+        jobs: report.jobs.len(),
+        user,
+        programs,
+        until,
+        settle: args.settle,
+        style: run::Style::choose(args.quiet, args.plain),
+    };
+    let summary = run::run(&bytes, &options, &signals)?;
+    print_text(&summary.text())?;
+    Ok(if summary.clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
     })
 }
 

@@ -97,7 +97,7 @@ fn readme_main_job_command_runs_as_written_and_exits_zero() {
 
 /// The examples a newcomer is promised: one per command, each a `$` line
 /// inside a ```console block (which trycmd runs).
-const REQUIRED_EXAMPLES: [&str; 7] = [
+const REQUIRED_EXAMPLES: [&str; 8] = [
     "$ upc check docs/examples/web.conf",
     "$ upc check --format short ",
     "$ upc explain ",
@@ -105,6 +105,7 @@ const REQUIRED_EXAMPLES: [&str; 7] = [
     "$ upc build ",
     "$ upc dump ",
     "$ upc simulate ",
+    "$ upc run ",
 ];
 
 #[test]

@@ -9,7 +9,7 @@ mod harness;
 use std::fs;
 use std::time::Duration;
 
-use harness::Scenario;
+use harness::{upctl_bin, Scenario};
 use nix::sys::signal::Signal;
 
 #[test]
@@ -194,6 +194,33 @@ fn poweroff_stops_every_job_then_powers_off() {
         "{}",
         init.console()
     );
+}
+
+#[test]
+fn during_a_poweroff_stop_scripts_may_emit_events_but_nothing_may_start() {
+    let s = Scenario::new();
+    let ctl = format!("{} --socket {}", upctl_bin().display(), s.p("upinit.sock"));
+    s.job(
+        "net",
+        &format!(
+            "start on startup\nconsole output\nexec sleep 1000\n\
+             pre-stop script\n  {ctl} start other || echo start refused\nend script\n\
+             post-stop script\n  {ctl} emit deconfiguring-networking && echo emitted\nend script\n"
+        ),
+    );
+    s.job("other", "console none\nexec sleep 1000\n");
+    let mut init = s.boot(&[]);
+    init.wait_state("net", "running");
+    assert_eq!(init.ctl(&["poweroff"]).code, 0);
+    let status = init.wait_exit(Duration::from_secs(20));
+    assert_eq!(ended_by(status), Some(2), "{status:?}\n{}", init.messages());
+    let console = init.console();
+    assert!(console.contains("start refused"), "{console}");
+    assert!(console.contains("emitted"), "{console}");
+    let post_stop_ok = init.trace().iter().any(|r| {
+        r["kind"] == "exit" && r["job"] == "net" && r["process"] == "post-stop" && r["status"] == 0
+    });
+    assert!(post_stop_ok, "{}", init.messages());
 }
 
 #[test]

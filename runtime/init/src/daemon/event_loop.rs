@@ -574,7 +574,21 @@ impl Init {
             };
             return self.send(&inc, refuse(ErrorKind::PermissionDenied, what));
         }
-        if self.shutdown.is_some() && inc.request.modifies() {
+        // While every job is being stopped, nothing may be started again
+        // (a start, a restart, a new job set or runlevel, another orderly
+        // power request); the rest is served: the jobs' own stop scripts
+        // emit events and stop others (networking's post-stop emits
+        // `deconfiguring-networking`), and what an event starts is stopped
+        // by the shutdown's next look at the jobs.
+        let starts = matches!(
+            inc.request,
+            Request::Start { .. }
+                | Request::Restart { .. }
+                | Request::ReloadConfiguration
+                | Request::Telinit { .. }
+                | Request::Power { force: false, .. }
+        );
+        if self.shutdown.is_some() && (starts || inc.request.modifies()) {
             let why = "upinit is shutting down".to_owned();
             return self.send(&inc, refuse(ErrorKind::Unavailable, why));
         }

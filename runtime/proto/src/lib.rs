@@ -1,5 +1,8 @@
-//! The control protocol between `upctl` and `upinit` (runtime/init/PROTOCOL.md
-//! is the reference; this module is its one implementation).
+//! `upc-proto`: the control protocol between upinit and its clients
+//! (runtime/init/PROTOCOL.md is the reference; this crate is its one
+//! implementation). `upinit` serves it, `upctl` and `upc run` speak it:
+//! each of the three depends on this crate, and none on another's, so the
+//! compiler talks to a running init without linking the runtime shell.
 //!
 //! One JSON object per line, UTF-8. The server greets each connection with
 //! a [`Hello`]; then the client sends requests ([`encode_request`]) and the
@@ -8,21 +11,25 @@
 //! [`upc_machine::Request`] ([`Request::machine_request`]); the others are
 //! init's own (reload the bundle, power off, the runlevel, a job's log).
 //!
-//! Pure: no IO, no clock. The decoders take one line's bytes, return a
-//! value or a [`DecodeError`] that says where and what, and never panic on
-//! any bytes (the `proto` fuzz target in runtime/init/fuzz holds them to
-//! that). Requests are decoded strictly (an unknown field is refused, so a
-//! client never believes a server honoured an option it does not know);
-//! the greeting and replies leniently (a minor version may add fields).
+//! The codec is pure: no IO, no clock. The decoders take one line's bytes,
+//! return a value or a [`DecodeError`] that says where and what, and never
+//! panic on any bytes (the `proto` fuzz target in runtime/init/fuzz holds
+//! them to that). Requests are decoded strictly (an unknown field is
+//! refused, so a client never believes a server honoured an option it does
+//! not know); the greeting and replies leniently (a minor version may add
+//! fields). The one piece with IO is [`client`]: a blocking connection
+//! (greeting, version check, one request at a time, its reply by id).
 //!
-//! The wire types are this module's own: the machine's types are converted
+//! The wire types are this crate's own: the machine's types are converted
 //! at the edge ([`from_machine`]) and never serialised directly, so a change
 //! inside the machine cannot change the format.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fmt;
 
 use upc_machine::{EnvScope, Goal, ProcessKind, State, Target};
 
+pub mod client;
 mod decode;
 mod encode;
 mod lines;
@@ -395,7 +402,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub(super) const KNOWN: [ErrorKind; 15] = [
+    pub(crate) const KNOWN: [ErrorKind; 15] = [
         ErrorKind::UnknownJob,
         ErrorKind::UnknownInstance,
         ErrorKind::AlreadyStarted,
@@ -551,7 +558,7 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    pub(super) fn field(field: impl Into<String>, message: impl Into<String>) -> DecodeError {
+    pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> DecodeError {
         DecodeError {
             column: None,
             field: Some(field.into()),
@@ -559,7 +566,7 @@ impl DecodeError {
         }
     }
 
-    pub(super) fn whole(message: impl Into<String>) -> DecodeError {
+    pub(crate) fn whole(message: impl Into<String>) -> DecodeError {
         DecodeError {
             column: None,
             field: None,
