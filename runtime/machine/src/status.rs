@@ -20,7 +20,7 @@ use crate::{Machine, Spawner};
 
 /// `12 s`, `0.5 s`: a duration in whole seconds, or tenths below ten.
 pub(crate) fn seconds(ms: Millis) -> String {
-    if ms >= 10_000 || ms % 1000 == 0 {
+    if ms >= 10_000 || ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{}.{} s", ms / 1000, ms % 1000 / 100)
