@@ -388,7 +388,9 @@ mod tests {
             lines,
             [
                 "web start/starting",
-                "web start/pre-start, pre-start process 40",
+                // The line is made as the state is entered, before its
+                // process is spawned; the terminal block shows the pid.
+                "web start/pre-start",
                 "web start/spawned",
                 "web start/running, process 41",
             ]
