@@ -210,7 +210,7 @@ fn completion_offers_stanzas_values_events_and_jobs() {
     client.diagnostics(&uri_of(dir.path(), "dbus.conf"), |_| true);
 
     let expect = labels(&client.call("textDocument/completion", at(&uri, 0, 7)));
-    assert_eq!(expect, vec!["fork", "daemon", "stop", "none"]);
+    assert_eq!(expect, vec!["fork", "daemon", "stop", "none", "notify"]);
 
     let events = labels(&client.call("textDocument/completion", at(&uri, 1, 9)));
     for e in ["startup", "started", "daemon-ready", "local-filesystems"] {

@@ -588,7 +588,7 @@ impl Init {
                 | Request::Telinit { .. }
                 | Request::Power { force: false, .. }
         );
-        if self.shutdown.is_some() && (starts || inc.request.modifies()) {
+        if self.shutdown.is_some() && starts {
             let why = "upinit is shutting down".to_owned();
             return self.send(&inc, refuse(ErrorKind::Unavailable, why));
         }
