@@ -166,7 +166,7 @@ pub fn drive(data: &[u8]) {
     };
     let config = Config {
         trace: true,
-        max_events_per_step: 500,
+        max_events_per_step: 64,
         ..Config::default()
     };
     let mut d = Driver::from_bundle(bundle.clone(), config);
@@ -305,7 +305,7 @@ pub fn drive(data: &[u8]) {
             }
         };
         d.handle(stimulus);
-        if d.m.pending_events() > 20_000 {
+        if d.m.pending_events() > 2_000 {
             // A set whose events multiply (two jobs restarting on each
             // other's `stopped`): its queue grows without end, in Upstart
             // too. Nothing more to learn from it.
