@@ -3,12 +3,15 @@
 #
 # ../shared/bench (read-only here, and never committed into) measures
 # supervisors through one adapter script each. This script copies it to a
-# scratch directory, adds our adapters (bench/adapters/upinit.sh and
-# upinit-pid1.sh, symlinked, so they find this checkout's binaries), builds
-# its C helpers there, and runs its driver bench.py, round robin:
+# scratch directory, adds our adapters (bench/adapters/upinit.sh,
+# upinit-static.sh and upinit-pid1.sh, symlinked, so that they find this
+# checkout's binaries), builds its C helpers there, and runs its driver
+# bench.py, round robin:
 #
-#   1. supervisors at N=100,1000: floor, upinit, dinit, s6, runit, supervisord
-#   2. the PID-1 baseline at N=1: floor, upinit-pid1, upinit, tini, dumb-init,
+#   1. supervisors at N=100,1000: floor, upinit (target/release), upinit-static
+#      (the static PID-1 build, profile pid1), dinit, s6, runit, supervisord
+#   2. the PID-1 baseline at N=1: floor, upinit-pid1 (the static build in
+#      system mode as PID 1), upinit-static, upinit, tini, dumb-init,
 #      catatonit, dinit, s6, runit
 #
 # Results (median [min-max]) go to bench/results/{supervisors,pid1-baseline}.md,
@@ -27,8 +30,10 @@ RUNS=${RUNS:-5}
 say() { echo "bench/peers.sh: $*" >&2; }
 [ "$(id -u)" = 0 ] || { say "needs root (PID namespaces, mounts)"; exit 1; }
 
-say "building upc, upinit, upctl (release)"
+say "building upc, upinit, upctl (release) and the static PID-1 upinit (profile pid1)"
 cargo build --release -q -p upc -p upinit
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+    cargo build -q --profile pid1 --target x86_64-unknown-linux-gnu -p upinit
 
 rm -rf "$SCRATCH"
 mkdir -p "$SCRATCH" "$OUT"
@@ -44,10 +49,10 @@ export BENCH_TMP=${BENCH_TMP:-$SCRATCH/tmp}
 echo "machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
 if [ -z "${SKIP_SUPERVISORS:-}" ]; then
     "$H/bench.py" --runs "$RUNS" --n "${NS:-100,1000}" --out "$OUT" \
-        --contenders "${CONTENDERS:-floor,upinit,dinit,s6,runit,supervisord}"
+        --contenders "${CONTENDERS:-floor,upinit,upinit-static,dinit,s6,runit,supervisord}"
 fi
 if [ -z "${SKIP_PID1:-}" ]; then
     "$H/bench.py" --runs "$RUNS" --n 1 --out "$OUT" --report pid1-baseline.md \
-        --contenders "${PID1_CONTENDERS:-floor,upinit-pid1,upinit,tini,dumb-init,catatonit,dinit,s6,runit}"
+        --contenders "${PID1_CONTENDERS:-floor,upinit-pid1,upinit-static,upinit,tini,dumb-init,catatonit,dinit,s6,runit}"
 fi
 echo "finished: $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"

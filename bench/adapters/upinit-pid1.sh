@@ -3,13 +3,15 @@
 # namespaces (mode bench_main_pid1, like finit and the PID-1 shims): the
 # same N jobs as upinit.sh; stop = `upctl poweroff` (every job stopped
 # through the machine, then reboot(2), which in a PID namespace ends its
-# PID 1). Meant for N=1, the PID-1 baseline; run through bench/peers.sh.
+# PID 1). The binary is the static PID-1 build (profile pid1, see
+# upinit-static.sh) unless UPINIT says otherwise. Meant for N=1, the PID-1
+# baseline; run through bench/peers.sh.
 NAME=upinit-pid1
 _here=$(dirname "$(readlink -f "$0")")
 UPC_REPO=${UPC_REPO:-$(cd "$_here/../.." && pwd)}
 . "${UPC_BENCH_HARNESS:-$UPC_REPO/../shared/bench}/lib/common.sh"
 UPC=${UPC:-$UPC_REPO/target/release/upc}
-UPINIT=${UPINIT:-$UPC_REPO/target/release/upinit}
+UPINIT=${UPINIT:-$UPC_REPO/target/x86_64-unknown-linux-gnu/pid1/upinit}
 UPCTL=${UPCTL:-$UPC_REPO/target/release/upctl}
 export UPC_REPO UPC UPINIT UPCTL
 

@@ -9,7 +9,7 @@
 # Run through bench/peers.sh, which puts this file into a scratch copy of the
 # harness and sets UPC_BENCH_HARNESS to it; run by hand as
 #   UPC_BENCH_HARNESS=/path/to/a/writable/copy/of/shared/bench bench/adapters/upinit.sh 100
-NAME=upinit
+NAME=${UPINIT_BENCH_NAME:-upinit}
 _here=$(dirname "$(readlink -f "$0")")
 UPC_REPO=${UPC_REPO:-$(cd "$_here/../.." && pwd)}
 . "${UPC_BENCH_HARNESS:-$UPC_REPO/../shared/bench}/lib/common.sh"
