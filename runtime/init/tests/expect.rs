@@ -369,7 +369,10 @@ fn a_daemon_that_dies_between_its_forks_fails_the_job() {
     assert_eq!(f.len(), 1, "{f:?}");
     let exit = init.wait_record(&[("kind", "exit"), ("job", "dies")]);
     assert_eq!(exit["pid"].as_u64(), Some(f[0].1), "{exit}");
-    assert_eq!(d.status(&init), "dies stop/waiting\n");
+    assert_eq!(
+        d.status(&init),
+        "dies stop/waiting\n\tlast run failed: main process terminated with status 3\n"
+    );
     wait_for("nothing but init", &init, || {
         ns_processes(&init).iter().all(|p| p.pid == 1)
     });
@@ -485,7 +488,11 @@ fn a_process_that_cannot_be_traced_fails_its_job_with_the_reason_and_init_goes_o
     // Only that job: the other one runs, and init answers.
     init.wait_state("plain", "running");
     let r = init.ctl(&["status", "untraceable"]);
-    assert_eq!(r.stdout, "untraceable stop/waiting\n", "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "untraceable stop/waiting\n\tlast run failed: main process: unable to set trace: Operation not permitted\n",
+        "{r:?}"
+    );
     assert_none_traced_or_stopped(&init);
 }
 

@@ -368,10 +368,31 @@ mod tests {
         h
     }
 
+    /// A live process of this test's user that is not the caller (the
+    /// caller stands for init, whose own pid is refused).
+    struct Sleeper(std::process::Child);
+
+    impl Sleeper {
+        fn start() -> Self {
+            Self(std::process::Command::new("sleep").arg("60").spawn().unwrap())
+        }
+
+        fn pid(&self) -> u32 {
+            self.0.id()
+        }
+    }
+
+    impl Drop for Sleeper {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
     #[test]
     fn a_message_takes_effect_main_pid_first_then_status_then_ready() {
-        let me = std::process::id();
-        // This test's own process is not init, and is its user's.
+        let sleeper = Sleeper::start();
+        let me = sleeper.pid();
         let uid = nix::unistd::getuid().as_raw();
         let h = heard(
             &format!("READY=1\nSTATUS=up and\tserving\nMAINPID={me}\nWATCHDOG=1\n"),
@@ -391,7 +412,8 @@ mod tests {
 
     #[test]
     fn a_main_pid_must_be_a_live_process_of_the_senders_user() {
-        let me = std::process::id();
+        let sleeper = Sleeper::start();
+        let me = sleeper.pid();
         let h = heard(&format!("MAINPID={me}"), Some((1, 4242)));
         assert!(h.notices.is_empty());
         assert_eq!(
@@ -400,6 +422,9 @@ mod tests {
                 "MAINPID={me} refused: the process belongs to another user"
             )]
         );
+        let caller = std::process::id();
+        let h = heard(&format!("MAINPID={caller}"), Some((1, 0)));
+        assert_eq!(h.notes, [format!("MAINPID={caller} refused: that is init")]);
         let h = heard("MAINPID=1", Some((1, 0)));
         assert_eq!(h.notes, ["MAINPID=1 refused: that is init"]);
         let h = heard("MAINPID=x1", Some((1, 0)));
