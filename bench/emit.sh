@@ -6,7 +6,8 @@
 # `emit` of an event no job waits for (`wait` true, the default: the reply
 # comes once the event has been handled):
 #   1. the whole command, `upctl --socket S emit bench-ping`, with
-#      `hyperfine -N` (exec of upctl, connect, greeting, request, reply);
+#      `hyperfine -N` (exec of upctl, connect, greeting, request, reply),
+#      and /bin/true beside it (what any exec costs on this machine);
 #   2. the protocol round trip alone: a Python client on one connection
 #      writes `{"id":K,"op":"emit","name":"bench-ping"}` and reads the
 #      reply, ROUNDS times; per-request times (CLOCK_MONOTONIC) -> median,
@@ -72,10 +73,11 @@ for i in $(seq 1 500); do [ -S "$W/sock" ] && break; sleep 0.01; done
 sleep 1
 echo "upinit: $("$ROOT/target/release/upctl" --socket "$W/sock" list | grep -c start/running) jobs running"
 hyperfine -N --warmup 50 --runs "$RUNS" --export-json "$W/hf.json" \
-    "$ROOT/target/release/upctl --socket $W/sock emit bench-ping" >/dev/null
+    "$ROOT/target/release/upctl --socket $W/sock emit bench-ping" /bin/true >/dev/null 2>&1
 python3 -c '
-import json,sys; r=json.load(open(sys.argv[1]))["results"][0]
-print("upctl emit (whole command, hyperfine -N, %d runs): median %.0f us, mean %.0f us, min %.0f us" % (len(r["times"]), r["median"]*1e6, r["mean"]*1e6, r["min"]*1e6))' "$W/hf.json"
+import json,sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print("%s (hyperfine -N, %d runs): median %.0f us, mean %.0f us, min %.0f us" % (r["command"].replace(sys.argv[2], "target/release"), len(r["times"]), r["median"]*1e6, r["mean"]*1e6, r["min"]*1e6))' "$W/hf.json" "$ROOT/target/release"
 python3 "$W/client.py" "$W/sock" "$ROUNDS"
 kill -TERM $P; wait $P
 SH
