@@ -7,7 +7,7 @@
 //! `waiting`, and only then takes over (with the partial `start on`
 //! matches of the old one, so no event is lost).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use upc_bundle::{EventRef, Expect, OperatorState, Program, ValidatedBundle};
@@ -30,7 +30,7 @@ pub struct Class {
     pub start_state: OperatorState,
     pub start_held: Vec<Option<EventId>>,
     /// Instance name -> instance.
-    pub instances: BTreeMap<String, InstanceId>,
+    pub instances: NameMap,
     /// Rank in [`crate::Config::class_order`] (`u32::MAX` if unlisted).
     pub rank: u32,
     /// Position among the registered classes by (rank, name): the order
@@ -78,7 +78,7 @@ impl Class {
             start_state,
             start_on,
             stop_on: job.stop_on().map(|c| c.program_index),
-            instances: BTreeMap::new(),
+            instances: NameMap::default(),
             rank,
             order: u32::MAX,
             task: job.task(),
@@ -142,6 +142,9 @@ impl<S: Spawner> Machine<S> {
     /// set, never its square, however many classes one event concerns.
     pub(crate) fn load(&mut self, bundle: Rc<ValidatedBundle<'static>>) {
         let count = bundle.job_count();
+        // One allocation for the classes of the first load, not a doubling
+        // vector that leaves its smaller copies behind in the heap.
+        self.classes.reserve(count);
         let mut seen = std::collections::BTreeSet::new();
         for index in 0..count {
             let id = ClassId(self.next_class);
@@ -374,6 +377,50 @@ impl<S: Spawner> Machine<S> {
     }
 }
 
+/// Instance name -> instance of one class: a vector sorted by name. Most
+/// classes have one instance (or none), for which a `BTreeMap` allocates a
+/// whole leaf node (368 bytes) and this one entry (32 bytes); lookups are a
+/// binary search, in the same order as the map's.
+#[derive(Debug, Default, Clone)]
+pub struct NameMap {
+    entries: Vec<(String, InstanceId)>,
+}
+
+impl NameMap {
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(n, _)| n.as_str().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&InstanceId> {
+        let at = self.find(name).ok()?;
+        self.entries.get(at).map(|(_, id)| id)
+    }
+
+    pub fn insert(&mut self, name: String, id: InstanceId) {
+        match self.find(&name) {
+            Ok(at) => {
+                if let Some(e) = self.entries.get_mut(at) {
+                    e.1 = id;
+                }
+            }
+            Err(at) => self.entries.insert(at, (name, id)),
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<InstanceId> {
+        let at = self.find(name).ok()?;
+        Some(self.entries.remove(at).1)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &InstanceId> {
+        self.entries.iter().map(|(_, id)| id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// The classes by id. Ids are handed out in increasing order and never
 /// reused, so a vector indexed by id is the map: a lookup is one index, not
 /// a tree walk (every event looks up the classes it concerns).
@@ -399,6 +446,10 @@ impl Classes {
         if let Some(slot) = self.slots.get_mut(at) {
             *slot = Some(class);
         }
+    }
+
+    pub fn reserve(&mut self, more: usize) {
+        self.slots.reserve(more);
     }
 
     pub fn remove(&mut self, id: &ClassId) -> Option<Class> {

@@ -22,8 +22,10 @@ impl<S: Spawner> Machine<S> {
         self.next_instance += 1;
         c.instances.insert(name.to_owned(), iid);
         let stop_on = c.new_stop_state();
-        self.instances
-            .insert(iid, Instance::new(iid, class, name.to_owned(), stop_on));
+        self.instances.insert(
+            iid,
+            Box::new(Instance::new(iid, class, name.to_owned(), stop_on)),
+        );
         iid
     }
 

@@ -131,7 +131,9 @@ pub struct Machine<S: Spawner> {
     /// idle; `None`: the name was deleted.
     pending: BTreeMap<String, Option<ClassId>>,
     next_class: u32,
-    instances: BTreeMap<InstanceId, Instance>,
+    /// Boxed: an `Instance` is some 350 bytes, and a B-tree node holds up
+    /// to 11 values but is often half full.
+    instances: BTreeMap<InstanceId, Box<Instance>>,
     next_instance: u64,
     events: BTreeMap<EventId, Event>,
     next_event: u64,
@@ -287,6 +289,18 @@ impl<S: Spawner> Machine<S> {
     /// Every instance, in creation order.
     pub fn instances(&self) -> Vec<InstanceInfo> {
         self.instances.values().map(|i| self.info(i)).collect()
+    }
+
+    /// Every instance's id, goal and state, in creation order: what a
+    /// driver looks at often (at every step of a shutdown) without copying
+    /// each one's names and environment as [`Machine::instances`] does.
+    pub fn instance_states(&self) -> impl Iterator<Item = (InstanceId, Goal, State)> + '_ {
+        self.instances.values().map(|i| (i.id, i.goal, i.state))
+    }
+
+    /// The goal of the instance with this id, if it still exists.
+    pub fn instance_goal(&self, id: InstanceId) -> Option<Goal> {
+        self.instances.get(&id).map(|i| i.goal)
     }
 
     /// The instance with this id, if it still exists.

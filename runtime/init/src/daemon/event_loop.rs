@@ -29,7 +29,7 @@ use nix::sys::signalfd::SignalFd;
 use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::getpid;
 use upc_machine::{
-    Action, ExitStatus, InstanceInfo, LogLevel, Machine, Millis, Notice, ProcessKind,
+    Action, ExitStatus, InstanceId, InstanceInfo, LogLevel, Machine, Millis, Notice, ProcessKind,
     Reply as MachineReply, RequestId, State, Stimulus, Target,
 };
 
@@ -39,7 +39,7 @@ use super::options::Mode;
 use super::pid1;
 use super::say::Say;
 use super::spawn::Processes;
-use super::sys::{trim_heap, wait_any, ChildState, Token};
+use super::sys::{trim_heap, wait_any, wait_pid, ChildState, Token};
 use super::trace::{command_text, Trace};
 use crate::proto::{
     self, ErrorKind, Failure, InstanceRecord, Output, Power, Reply, Request, MAX_LOG_TEXT,
@@ -53,6 +53,9 @@ const TRIM_AFTER_EVENTS: usize = 64;
 const IDLE_MS: u64 = 1_000;
 /// While shutting down, how often the loop looks at the jobs.
 const SHUTDOWN_TICK_MS: Millis = 50;
+/// How long after a SIGCHLD the full reap may wait (see
+/// [`Init::child_signal`]): the exits of a burst share one.
+const SCAN_DELAY_MS: Millis = 1;
 /// The least time the jobs get to stop, as Upstart's session init gives
 /// them; with a longer `kill timeout`, that and [`SHUTDOWN_KILL_SLACK_MS`].
 const SHUTDOWN_MIN_MS: Millis = 5_000;
@@ -134,6 +137,8 @@ pub struct Init {
     priority: &'static str,
     exit: Option<i32>,
     next_sweep: Option<Millis>,
+    /// When the full reap after a SIGCHLD is due ([`Init::child_signal`]).
+    scan_at: Option<Millis>,
     now: Millis,
 }
 
@@ -197,6 +202,7 @@ impl Init {
             runlevel: (None, None),
             exit: None,
             next_sweep: None,
+            scan_at: None,
             now: 0,
         }
     }
@@ -293,6 +299,7 @@ impl Init {
             }
         };
         soonest(self.next_sweep);
+        soonest(self.scan_at);
         if self
             .shutdown
             .as_ref()
@@ -476,7 +483,11 @@ impl Init {
             let Ok(signal) = Signal::try_from(i32::try_from(info.ssi_signo).unwrap_or(0)) else {
                 continue;
             };
-            self.signal(signal);
+            if signal == Signal::SIGCHLD {
+                self.child_signal(info.ssi_pid);
+            } else {
+                self.signal(signal);
+            }
         }
     }
 
@@ -523,6 +534,7 @@ impl Init {
     /// processes (`__WALL` reports them, children or not) go to the
     /// tracer, which answers each at once: init never leaves one waiting.
     fn reap(&mut self) {
+        self.scan_at = None;
         // What a process said before it ended comes first (a `MAINPID`
         // sent just before the old main process exits).
         for id in self.machine.spawner.ready.ids() {
@@ -537,23 +549,44 @@ impl Init {
                     return;
                 }
             };
-            let spawner = &mut self.machine.spawner;
-            let stimuli = match state {
-                ChildState::Exited(code) => spawner.exited(pid, ExitStatus::Exited(code)),
-                ChildState::Signaled(signal) => spawner.exited(pid, ExitStatus::Signaled(signal)),
-                ChildState::Continued => Vec::new(),
-                stop => match spawner.tracer.stopped(pid, stop) {
-                    Some(stimuli) => stimuli,
-                    None => match stop {
-                        ChildState::Stopped(signal) => {
-                            spawner.stopped(pid, signal).into_iter().collect()
-                        }
-                        _ => Vec::new(),
-                    },
-                },
-            };
-            self.feed(stimuli);
+            self.child_changed(pid, state);
         }
+    }
+
+    /// A SIGCHLD about `pid`: that process is reaped (or its stop handled)
+    /// at once, by pid. SIGCHLDs coalesce, so others may have changed too:
+    /// a full [`Init::reap`] follows within [`SCAN_DELAY_MS`], once for a
+    /// whole burst (a scan walks every child in the kernel; one per exit
+    /// made stopping 1,000 services quadratic).
+    fn child_signal(&mut self, pid: u32) {
+        for id in self.machine.spawner.ready.ids() {
+            self.readiness(id);
+        }
+        while let Ok(Some((pid, state))) = wait_pid(pid) {
+            self.child_changed(pid, state);
+        }
+        if self.scan_at.is_none() {
+            self.scan_at = Some(self.now() + SCAN_DELAY_MS);
+        }
+    }
+
+    fn child_changed(&mut self, pid: u32, state: ChildState) {
+        let spawner = &mut self.machine.spawner;
+        let stimuli = match state {
+            ChildState::Exited(code) => spawner.exited(pid, ExitStatus::Exited(code)),
+            ChildState::Signaled(signal) => spawner.exited(pid, ExitStatus::Signaled(signal)),
+            ChildState::Continued => Vec::new(),
+            stop => match spawner.tracer.stopped(pid, stop) {
+                Some(stimuli) => stimuli,
+                None => match stop {
+                    ChildState::Stopped(signal) => {
+                        spawner.stopped(pid, signal).into_iter().collect()
+                    }
+                    _ => Vec::new(),
+                },
+            },
+        };
+        self.feed(stimuli);
     }
 
     // ------------------------------------------------------------------
@@ -903,6 +936,9 @@ impl Init {
 
     fn tick(&mut self) {
         let now = self.now();
+        if self.scan_at.is_some_and(|t| t <= now) {
+            self.reap();
+        }
         if self.machine.poll_timeout().is_some_and(|t| t <= now) {
             self.machine.handle(now, Stimulus::Timeout);
             self.after_step();
@@ -951,15 +987,26 @@ impl Init {
     /// that have `stop on stopping FIRST`, and the first stays in
     /// `stopping` until they are down, as Upstart orders a shutdown.
     fn stop_all(&mut self) {
-        for i in self.machine.instances() {
+        // Called at every step of a shutdown: a pass over ids, goals and
+        // states, and names only for the instances still to be stopped.
+        let to_stop: Vec<InstanceId> = self
+            .machine
+            .instance_states()
+            .filter(|&(_, goal, _)| goal != upc_machine::Goal::Stop)
+            .map(|(id, _, _)| id)
+            .collect();
+        for id in to_stop {
             // Earlier stops may have stopped this one already.
-            let still = self
+            if self
                 .machine
-                .instance(i.id)
-                .is_some_and(|now| now.goal != upc_machine::Goal::Stop);
-            if !still {
+                .instance_goal(id)
+                .is_none_or(|goal| goal == upc_machine::Goal::Stop)
+            {
                 continue;
             }
+            let Some(i) = self.machine.instance(id) else {
+                continue;
+            };
             let rid = RequestId(self.next_request);
             self.next_request += 1;
             let now = self.now();
@@ -979,9 +1026,8 @@ impl Init {
 
     fn at_rest(&self) -> bool {
         self.machine
-            .instances()
-            .iter()
-            .all(|i| i.state == State::Waiting)
+            .instance_states()
+            .all(|(_, _, state)| state == State::Waiting)
     }
 
     /// Whether init still has children (its own or adopted).
@@ -1025,6 +1071,11 @@ impl Init {
                         s.clean &= done;
                         s.phase = Phase::Term;
                         s.deadline = now + TERM_GRACE_MS;
+                    }
+                    // Nothing left (the usual case: every process was a
+                    // job's): end now, not at the next shutdown tick.
+                    if !Self::has_children() {
+                        self.finish_shutdown();
                     }
                 }
             }

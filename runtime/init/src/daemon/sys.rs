@@ -91,6 +91,20 @@ impl ChildState {
 /// adopted or traced) that changed state, `None` when none did (or there
 /// are no children).
 pub fn wait_any() -> nix::Result<Option<(u32, ChildState)>> {
+    wait_for(-1)
+}
+
+/// [`wait_any`] for one process: a pid that a SIGCHLD named. The kernel
+/// finds it directly, where `waitpid(-1)` walks every child (with 1,000
+/// services, reaping a burst of exits one scan each is quadratic).
+pub fn wait_pid(pid: u32) -> nix::Result<Option<(u32, ChildState)>> {
+    match i32::try_from(pid) {
+        Ok(pid) if pid > 0 => wait_for(pid),
+        _ => Ok(None),
+    }
+}
+
+fn wait_for(target: nix::libc::pid_t) -> nix::Result<Option<(u32, ChildState)>> {
     use nix::libc;
     let mut status: libc::c_int = 0;
     loop {
@@ -98,7 +112,7 @@ pub fn wait_any() -> nix::Result<Option<(u32, ChildState)>> {
         #[allow(unsafe_code)]
         let pid = unsafe {
             libc::waitpid(
-                -1,
+                target,
                 &mut status,
                 libc::WNOHANG | libc::__WALL | libc::WUNTRACED,
             )
