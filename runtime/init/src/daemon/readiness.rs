@@ -374,7 +374,12 @@ mod tests {
 
     impl Sleeper {
         fn start() -> Self {
-            Self(std::process::Command::new("sleep").arg("60").spawn().unwrap())
+            Self(
+                std::process::Command::new("sleep")
+                    .arg("60")
+                    .spawn()
+                    .unwrap(),
+            )
         }
 
         fn pid(&self) -> u32 {
