@@ -40,6 +40,9 @@ pub enum Command {
     /// Simulate a boot of a job set: the trace, the critical chain, a timeline
     #[command(long_about = SIMULATE_ABOUT, after_help = SIMULATE_AFTER)]
     Simulate(SimulateArgs),
+    /// Draw a recorded trace (upinit --trace): its critical chain and timeline picture
+    #[command(long_about = TIMELINE_ABOUT)]
+    Timeline(TimelineArgs),
     /// Boot a job set under the real upinit in a throwaway system and watch it
     #[command(long_about = RUN_ABOUT, after_help = RUN_AFTER)]
     Run(RunArgs),
@@ -209,6 +212,27 @@ pub struct SimulateArgs {
     /// An event that comes from outside the job set (repeatable; globs allowed)
     #[arg(long = "assume-event", value_name = "NAME")]
     pub assume_events: Vec<String>,
+}
+
+const TIMELINE_ABOUT: &str = "Read a trace that upinit wrote with --trace FILE (or that `upc \
+simulate --format json` printed) and print its critical chain; with --svg, also draw its timeline \
+with the code that draws `upc simulate --svg`, so a real boot and a simulated one can be compared \
+by eye. Exit status: 0 when the trace was read, 2 when it cannot be read or a line is not a trace \
+record (the message names the line).";
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The trace: JSON Lines
+    #[arg(value_name = "TRACE", value_hint = ValueHint::FilePath)]
+    pub trace: PathBuf,
+
+    /// Write the timeline as an SVG picture to FILE
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub svg: Option<PathBuf>,
+
+    /// The picture's title (default: upc timeline TRACE)
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 fn parse_duration(text: &str) -> Result<(String, ProcessKind, u64), SpecError> {

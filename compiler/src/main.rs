@@ -51,6 +51,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Graph(args) => graph(&args),
         Command::Build(args) => build(&args),
         Command::Simulate(args) => simulate(&args),
+        Command::Timeline(args) => timeline(&args),
         Command::Run(args) => run_set(&args),
         Command::Sandbox { stage, spec } => {
             Ok(ExitCode::from(upc::run::sandbox::stage(&stage, &spec)))
@@ -294,6 +295,28 @@ fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `upc timeline`: a recorded trace's critical chain, and its picture.
+fn timeline(args: &cli::TimelineArgs) -> Result<ExitCode> {
+    use upc::simulate;
+
+    let path = &args.trace;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let records = simulate::replay::read(&text)
+        .with_context(|| format!("{} is not a trace", path.display()))?;
+    if let Some(file) = &args.svg {
+        let title = args
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("upc timeline {}", path.display()));
+        let picture = simulate::svg::timeline_records(&records, &title);
+        upc::build::write_atomically(file, picture.as_bytes())
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    print_text(&simulate::chain::render_records(&records))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_set(args: &cli::RunArgs) -> Result<ExitCode> {

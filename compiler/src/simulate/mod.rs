@@ -8,7 +8,9 @@
 //! - `driver`: the event-ordered simulation ([`Simulation`]), with its
 //!   scripts in `actor`;
 //! - `render`, `json`: the trace as text or as JSON Lines, and the summary;
-//! - `chain`, `svg`: the critical chain and the timeline picture.
+//! - `chain`, `svg`: the critical chain and the timeline picture;
+//! - `replay`: a recorded trace (`upinit --trace`) read back, for the
+//!   same chain and picture of a real boot.
 //!
 //! Nothing here reads a clock, touches a process or does I/O: the CLI
 //! writes what these functions return.
@@ -19,6 +21,7 @@ pub mod driver;
 pub mod json;
 pub mod model;
 pub mod render;
+pub mod replay;
 pub mod script;
 pub mod svg;
 

@@ -55,6 +55,73 @@ fn container_sigterm_stops_every_job_in_order_and_exits_0() {
     assert!(done("c") < done("b") && done("b") < done("a"), "{console}");
 }
 
+/// The standard container set (stdlib-jobs/container) as its README runs
+/// it: PID 1 of a PID and mount namespace, the app from `APP_COMMAND`, its
+/// log forwarded to the console, the health check; SIGTERM stops the check,
+/// then the app, then the forwarder, and init exits 0.
+#[test]
+fn the_stdlib_container_set_runs_and_sigterm_stops_it_in_order_with_exit_0() {
+    let s = Scenario::new();
+    let set = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stdlib-jobs/container");
+    let bundle = s.path("container.bundle");
+    let built = std::process::Command::new(harness::upc_bin())
+        .args(["build", "--deny", "warnings", "-q"])
+        .arg(&set)
+        .arg("-o")
+        .arg(&bundle)
+        .output()
+        .expect("run upc");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    // The jobs' log directory is the set's default, /var/log/upstart, on a
+    // tmpfs of the namespace's own.
+    let args: Vec<String> = [
+        "--container",
+        "--bundle",
+        &bundle.display().to_string(),
+        "--socket",
+        &s.p("upinit.sock"),
+        "--trace",
+        &s.p("trace.jsonl"),
+        "--capture-console",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let app = "sh -c 'echo app serving; trap \"echo app got TERM; exit 0\" TERM; while :; do sleep 0.1; done'";
+    let mut init = s.start_with(
+        &[],
+        Some("mount -t tmpfs tmpfs /var/log"),
+        &args,
+        Some(&[
+            (
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ),
+            ("APP_COMMAND", app),
+            ("HEALTH_COMMAND", "true"),
+            ("HEALTH_INTERVAL", "1"),
+        ]),
+    );
+    for job in ["app", "log-forwarder", "healthcheck"] {
+        init.wait_state(job, "running");
+    }
+    // The app's output reaches the console through the forwarder.
+    init.wait_console("app serving");
+    init.signal(Signal::SIGTERM);
+    let status = init.wait_exit(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0), "{}", init.messages());
+    assert_eq!(
+        waiting_order(&init),
+        ["healthcheck", "app", "log-forwarder"],
+        "{}",
+        init.messages()
+    );
+}
+
 #[test]
 fn container_sigint_stops_too_and_exits_1_when_a_job_does_not_stop_in_time() {
     let s = Scenario::new();
