@@ -228,11 +228,16 @@ fn drop_extension_warnings(report: &mut Report) {
 /// says so in a note on its first error.
 fn graph_pass(report: &mut Report, options: &CheckOptions) {
     // Move the jobs without errors aside (no copies), analyse, put back.
-    let broken: std::collections::HashSet<String> =
-        report.broken.iter().map(|(n, _)| n.clone()).collect();
-    let (jobs, left_out): (Vec<JobClass>, Vec<JobClass>) = std::mem::take(&mut report.jobs)
-        .into_iter()
-        .partition(|j| !broken.contains(&j.name));
+    // Usually none is broken, and the jobs stay where they are.
+    let (jobs, left_out): (Vec<JobClass>, Vec<JobClass>) = if report.broken.is_empty() {
+        (std::mem::take(&mut report.jobs), Vec::new())
+    } else {
+        let broken: std::collections::HashSet<&str> =
+            report.broken.iter().map(|(n, _)| n.as_str()).collect();
+        std::mem::take(&mut report.jobs)
+            .into_iter()
+            .partition(|j| !broken.contains(j.name.as_str()))
+    };
     let graph_options = GraphOptions {
         assume_events: options.assume_events.clone(),
         excluded_jobs: report.broken.iter().map(|(n, _)| n.clone()).collect(),
