@@ -345,19 +345,29 @@ fn run(units: Vec<Unit>) -> Report {
 
 /// Sorts by file path, then span, then code: stable output whatever order
 /// the passes reported in. Ties keep their order.
+///
+/// Only the files some diagnostic points into are ranked (a clean job set
+/// of ten thousand files has few), and a file's rank is its path's place
+/// among those: the same order as ranking every file.
 fn sort_diagnostics(sources: &SourceMap, diagnostics: &mut [Diagnostic]) {
-    let mut by_path: Vec<(&Path, usize)> = sources
+    if diagnostics.len() < 2 {
+        return;
+    }
+    let mut ids: Vec<FileId> = diagnostics.iter().map(|d| d.primary.file).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // Files not in the map sort last, as before.
+    let mut by_path: Vec<(&Path, FileId)> = ids
         .iter()
-        .map(|(id, f)| (f.path.as_path(), id.0 as usize))
+        .filter_map(|&id| sources.get(id).map(|f| (f.path.as_path(), id)))
         .collect();
     by_path.sort();
-    let mut rank = vec![0usize; by_path.len()];
-    for (r, (_, id)) in by_path.iter().enumerate() {
-        if let Some(slot) = rank.get_mut(*id) {
-            *slot = r;
-        }
-    }
-    let rank_of = |id: FileId| rank.get(id.0 as usize).copied().unwrap_or(usize::MAX);
+    let rank: std::collections::HashMap<FileId, usize> = by_path
+        .iter()
+        .enumerate()
+        .map(|(r, &(_, id))| (id, r))
+        .collect();
+    let rank_of = |id: FileId| rank.get(&id).copied().unwrap_or(usize::MAX);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (
