@@ -206,38 +206,54 @@ fn unsaved_jobs(
 }
 
 fn check_units(units: Vec<Unit>, paths: &[PathBuf], options: &CheckOptions) -> Report {
-    let mut report = run(units);
-    if !options.strict_upstart {
-        drop_extension_warnings(&mut report);
+    let outcomes = process(units);
+    let graph = options.graph && (options.whole_set || paths.iter().any(|p| p.is_dir()));
+    if !graph {
+        let mut report = merge(outcomes);
+        if !options.strict_upstart {
+            drop_extension_warnings(&mut report);
+        }
+        return report;
     }
-    if options.graph && (options.whole_set || paths.iter().any(|p| p.is_dir())) {
-        graph_pass(&mut report, options);
+    // The whole-set checks need only the classes: take them out of the
+    // outcomes (moves, no copies) and analyse them on one side of the pool
+    // while the other merges the files and diagnostics and sorts them.
+    // A job whose files have errors is left out, and so is any other job
+    // of the same name.
+    let mut outcomes = outcomes;
+    let broken: Vec<(String, FileId)> = outcomes
+        .iter()
+        .filter(|o| has_errors(&o.diagnostics))
+        .filter_map(|o| o.job.as_ref().map(|j| (j.name.clone(), j.file)))
+        .collect();
+    let broken_names: std::collections::HashSet<&str> =
+        broken.iter().map(|(n, _)| n.as_str()).collect();
+    let mut jobs = Vec::new();
+    let mut left_out = Vec::new();
+    for job in outcomes.iter_mut().filter_map(|o| o.job.take()) {
+        if broken_names.contains(job.name.as_str()) {
+            left_out.push(job);
+        } else {
+            jobs.push(job);
+        }
     }
-    report
-}
-
-/// Sema marks every use of upc's extensions (W0028); only
-/// `--strict-upstart` wants to see them.
-fn drop_extension_warnings(report: &mut Report) {
-    report
-        .diagnostics
-        .retain(|d| d.code != crate::diag::Code::UpstartExtension);
-}
-
-/// The whole-set checks over every job that has no error. A job left out
-/// says so in a note on its first error.
-fn graph_pass(report: &mut Report, options: &CheckOptions) {
-    // Move the jobs without errors aside (no copies), analyse, put back.
-    let broken: std::collections::HashSet<String> =
-        report.broken.iter().map(|(n, _)| n.clone()).collect();
-    let (jobs, left_out): (Vec<JobClass>, Vec<JobClass>) = std::mem::take(&mut report.jobs)
-        .into_iter()
-        .partition(|j| !broken.contains(&j.name));
+    drop(broken_names);
     let graph_options = GraphOptions {
         assume_events: options.assume_events.clone(),
-        excluded_jobs: report.broken.iter().map(|(n, _)| n.clone()).collect(),
+        excluded_jobs: broken.iter().map(|(n, _)| n.clone()).collect(),
     };
-    for (_, file) in &report.broken {
+    let (mut report, found) = rayon::join(
+        || {
+            let mut report = merge(outcomes);
+            if !options.strict_upstart {
+                drop_extension_warnings(&mut report);
+            }
+            report
+        },
+        || graph::check(&jobs, &graph_options),
+    );
+    // A job left out says so in a note on its first error.
+    for (_, file) in &broken {
         let first_error = report
             .diagnostics
             .iter_mut()
@@ -250,12 +266,20 @@ fn graph_pass(report: &mut Report, options: &CheckOptions) {
             );
         }
     }
-    report
-        .diagnostics
-        .extend(graph::check(&jobs, &graph_options));
+    report.broken = broken;
+    report.diagnostics.extend(found);
     report.jobs = jobs;
     report.jobs.extend(left_out);
     sort_diagnostics(&report.sources, &mut report.diagnostics);
+    report
+}
+
+/// Sema marks every use of upc's extensions (W0028); only
+/// `--strict-upstart` wants to see them.
+fn drop_extension_warnings(report: &mut Report) {
+    report
+        .diagnostics
+        .retain(|d| d.code != crate::diag::Code::UpstartExtension);
 }
 
 /// Checks one job file given as bytes (standard input uses the path
@@ -304,6 +328,12 @@ struct Outcome {
 }
 
 fn run(units: Vec<Unit>) -> Report {
+    merge(process(units))
+}
+
+/// Reads, parses and lowers every unit on the rayon pool; the outcomes come
+/// back in discovery order.
+fn process(units: Vec<Unit>) -> Vec<Outcome> {
     // Hand out file ids in discovery order before going parallel.
     let mut next = 0u32;
     let work: Vec<(u32, Unit)> = units
@@ -315,11 +345,14 @@ fn run(units: Vec<Unit>) -> Report {
         })
         .collect();
     // `collect` on an indexed parallel iterator keeps the input order.
-    let outcomes: Vec<Outcome> = work
-        .into_par_iter()
+    work.into_par_iter()
         .map(|(base, unit)| check_unit(base, unit))
-        .collect();
+        .collect()
+}
 
+/// The outcomes, in order, as one report: sources, jobs (those still in
+/// the outcomes), diagnostics sorted.
+fn merge(outcomes: Vec<Outcome>) -> Report {
     let mut report = Report::default();
     for outcome in outcomes {
         for file in outcome.files {
@@ -340,19 +373,29 @@ fn run(units: Vec<Unit>) -> Report {
 
 /// Sorts by file path, then span, then code: stable output whatever order
 /// the passes reported in. Ties keep their order.
+///
+/// Only the files some diagnostic points into are ranked (a clean job set
+/// of ten thousand files has few), and a file's rank is its path's place
+/// among those: the same order as ranking every file.
 fn sort_diagnostics(sources: &SourceMap, diagnostics: &mut [Diagnostic]) {
-    let mut by_path: Vec<(&Path, usize)> = sources
+    if diagnostics.len() < 2 {
+        return;
+    }
+    let mut ids: Vec<FileId> = diagnostics.iter().map(|d| d.primary.file).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // Files not in the map sort last, as before.
+    let mut by_path: Vec<(&Path, FileId)> = ids
         .iter()
-        .map(|(id, f)| (f.path.as_path(), id.0 as usize))
+        .filter_map(|&id| sources.get(id).map(|f| (f.path.as_path(), id)))
         .collect();
     by_path.sort();
-    let mut rank = vec![0usize; by_path.len()];
-    for (r, (_, id)) in by_path.iter().enumerate() {
-        if let Some(slot) = rank.get_mut(*id) {
-            *slot = r;
-        }
-    }
-    let rank_of = |id: FileId| rank.get(id.0 as usize).copied().unwrap_or(usize::MAX);
+    let rank: std::collections::HashMap<FileId, usize> = by_path
+        .iter()
+        .enumerate()
+        .map(|(r, &(_, id))| (id, r))
+        .collect();
+    let rank_of = |id: FileId| rank.get(&id).copied().unwrap_or(usize::MAX);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (

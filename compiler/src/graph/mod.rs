@@ -61,10 +61,23 @@ pub struct GraphOptions {
 pub fn check(jobs: &[JobClass], opts: &GraphOptions) -> Vec<Diagnostic> {
     let model = model::Model::build(jobs, opts);
     let reach = engine::run(&model, engine::Mode::Reach);
-    let mut out = Vec::new();
-    checks::run(&model, &reach, &mut out);
-    out.extend(blocking::find(&model, &reach).diagnostics);
-    vars::run(&model, &reach, &mut out);
+    // The variable checks (most of the work, split per job) run beside the
+    // reachability and cycle checks; the results are joined in the order
+    // one thread would produce them, then sorted.
+    let (mut out, var_found) = rayon::join(
+        || {
+            let mut out = Vec::new();
+            checks::run(&model, &reach, &mut out);
+            out.extend(blocking::find(&model, &reach).diagnostics);
+            out
+        },
+        || {
+            let mut found = Vec::new();
+            vars::run(&model, &reach, &mut found);
+            found
+        },
+    );
+    out.extend(var_found);
     out.sort_by(|a, b| {
         (a.primary.file, a.primary.span.start, a.code, &a.message).cmp(&(
             b.primary.file,

@@ -26,6 +26,8 @@
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use crate::diag::{Code, Diagnostic};
 use crate::sema::ir::{JobClass, Process, ProcessBody};
 use crate::source::{FileId, Span};
@@ -243,6 +245,10 @@ fn event_vocabulary<'m>(model: &Model<'m>, all_exports: &FxSet<&'m str>) -> FxSe
     v
 }
 
+/// Checks every job that can start. Each job is checked on its own (what
+/// the set contributes is read from `model`, shared), so the jobs are
+/// split over the rayon pool; their diagnostics come back in job order,
+/// exactly as one thread would have produced them.
 pub fn run(model: &Model<'_>, reach: &Outcome, out: &mut Vec<Diagnostic>) {
     let all_exports: FxSet<&str> = model
         .jobs
@@ -250,42 +256,70 @@ pub fn run(model: &Model<'_>, reach: &Outcome, out: &mut Vec<Diagnostic>) {
         .flat_map(|j| j.export.iter().map(|e| e.value.as_str()))
         .collect();
     let vocabulary = event_vocabulary(model, &all_exports);
-    let mut set_exports: FxMap<u32, Vec<&str>> = FxMap::default();
-    for (j, info) in model.info.iter().enumerate() {
-        let j = super::model::index(j);
-        let (Some(start), Some(job)) = (info.start, model.job(j)) else {
-            continue;
-        };
-        if !reach.starts(j) {
-            continue;
-        }
-        let Some(start_vars) = tree_vars(model, start, &all_exports, &mut set_exports) else {
-            continue;
-        };
-        let mut avail = start_vars;
-        avail.extend(FROM_INIT.iter().copied());
-        for e in &job.env {
-            avail.insert(e.value.split('=').next().unwrap_or(""));
-        }
-        let stop_vars = info
-            .stop
-            .and_then(|t| tree_vars(model, t, &all_exports, &mut set_exports));
-        let start_span = model
-            .tree(start)
-            .map_or((job.file, Span::default()), |t| (t.file, t.span));
-        JobCheck {
-            model,
-            job,
-            avail: &avail,
-            stop_vars: stop_vars.as_ref(),
-            has_stop_on: info.stop.is_some(),
-            start_on: start_span,
-            vocabulary: &vocabulary,
-            reported: HashSet::new(),
-            out,
-        }
-        .run(info.stop);
+    let per_job: Vec<Vec<Diagnostic>> = (0..model.info.len())
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(FxMap::default, |set_exports, j| {
+            let mut found = Vec::new();
+            check_job(
+                model,
+                reach,
+                super::model::index(j),
+                &all_exports,
+                &vocabulary,
+                set_exports,
+                &mut found,
+            );
+            found
+        })
+        .collect();
+    out.extend(per_job.into_iter().flatten());
+}
+
+fn check_job<'m>(
+    model: &Model<'m>,
+    reach: &Outcome,
+    j: u32,
+    all_exports: &FxSet<&'m str>,
+    vocabulary: &FxSet<&'m str>,
+    set_exports: &mut FxMap<u32, Vec<&'m str>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(info) = model.info.get(j as usize) else {
+        return;
+    };
+    let (Some(start), Some(job)) = (info.start, model.job(j)) else {
+        return;
+    };
+    if !reach.starts(j) {
+        return;
     }
+    let Some(start_vars) = tree_vars(model, start, all_exports, set_exports) else {
+        return;
+    };
+    let mut avail = start_vars;
+    avail.extend(FROM_INIT.iter().copied());
+    for e in &job.env {
+        avail.insert(e.value.split('=').next().unwrap_or(""));
+    }
+    let stop_vars = info
+        .stop
+        .and_then(|t| tree_vars(model, t, all_exports, set_exports));
+    let start_span = model
+        .tree(start)
+        .map_or((job.file, Span::default()), |t| (t.file, t.span));
+    JobCheck {
+        model,
+        job,
+        avail: &avail,
+        stop_vars: stop_vars.as_ref(),
+        has_stop_on: info.stop.is_some(),
+        start_on: start_span,
+        vocabulary,
+        reported: HashSet::new(),
+        out,
+    }
+    .run(info.stop);
 }
 
 struct JobCheck<'c, 'a> {

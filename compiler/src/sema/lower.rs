@@ -6,8 +6,6 @@
 //! (Upstart stops at the first error and loads nothing; a class with error
 //! diagnostics must not be built.)
 
-use std::collections::HashMap;
-
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Stanza, StanzaKind, Word};
@@ -64,7 +62,29 @@ struct FileCx<'a> {
     text: &'a str,
     /// Single-valued settings given so far in this file, with the head of
     /// the stanza that gave them.
-    seen: HashMap<Slot, Span>,
+    seen: Seen,
+}
+
+/// The settings seen in one file, with where: a handful per file, so a
+/// list searched from the front beats hashing each one.
+#[derive(Default)]
+struct Seen(Vec<(Slot, Span)>);
+
+impl Seen {
+    /// Records `slot` at `at`; the earlier place, if it was seen before.
+    fn insert(&mut self, slot: Slot, at: Span) -> Option<Span> {
+        match self.0.iter_mut().find(|(s, _)| *s == slot) {
+            Some((_, span)) => Some(std::mem::replace(span, at)),
+            None => {
+                self.0.push((slot, at));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: &Slot) {
+        self.0.retain(|(s, _)| s != slot);
+    }
 }
 
 impl FileCx<'_> {
@@ -99,7 +119,7 @@ impl Lowerer {
         let mut fx = FileCx {
             file: part.file,
             text: part.text,
-            seen: HashMap::new(),
+            seen: Seen::default(),
         };
         for stanza in &part.ast.stanzas {
             self.stanza(&mut fx, stanza);

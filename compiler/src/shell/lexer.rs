@@ -7,6 +7,7 @@ use super::{Nest, Op, Part, Token, Word, KEYWORDS};
 
 pub(super) fn tokens(text: &str) -> Vec<Token> {
     let mut lx = Lexer {
+        text,
         s: text.as_bytes(),
         i: 0,
         out: Vec::new(),
@@ -75,12 +76,24 @@ struct HereDocSpec {
 }
 
 struct Lexer<'s> {
+    /// The text, and the same as bytes.
+    text: &'s str,
     s: &'s [u8],
     i: usize,
     out: Vec<Token>,
     cur: Cursor,
     frames: Vec<Frame>,
     heredocs: Vec<HereDocSpec>,
+}
+
+/// The text from `from` to `to`: borrowed when both are on character
+/// boundaries (always, for pieces that end at ASCII bytes), else with
+/// U+FFFD for the cut sequences, as `from_utf8_lossy` of the bytes gives.
+fn piece(text: &str, from: usize, to: usize) -> std::borrow::Cow<'_, str> {
+    match text.get(from..to) {
+        Some(piece) => std::borrow::Cow::Borrowed(piece),
+        None => String::from_utf8_lossy(text.as_bytes().get(from..to).unwrap_or_default()),
+    }
 }
 
 fn is_blank(b: u8) -> bool {
@@ -93,7 +106,7 @@ impl Lexer<'_> {
     }
 
     fn slice(&self, from: usize, to: usize) -> String {
-        String::from_utf8_lossy(self.s.get(from..to).unwrap_or_default()).into_owned()
+        piece(self.text, from, to).into_owned()
     }
 
     fn word(&mut self) -> &mut Builder {
@@ -248,7 +261,7 @@ impl Lexer<'_> {
             end += 1;
         }
         let end = end.min(self.s.len());
-        let text = String::from_utf8_lossy(self.s.get(from..end).unwrap_or_default());
+        let text = piece(self.text, from, end);
         self.word().text(&text);
         self.i = end;
     }
