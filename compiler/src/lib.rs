@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod check;
+pub mod cond;
 pub mod diag;
 pub mod dump;
 pub mod fmt;
