@@ -31,100 +31,18 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 use serde_json::{json, Value};
 
 use crate::sema::ir::JobClass;
-use crate::syntax::ast::Operator;
 
 use super::draw::Builder;
-use super::engine::{self, Mode};
-use super::model::{Model, Which};
-use super::{blocking, GraphOptions};
-
-/// A node of the display graph.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GraphNode {
-    Job {
-        name: String,
-        task: bool,
-        instance: String,
-        /// No `start on`: started by hand or by another job's script.
-        manual: bool,
-        startable: bool,
-        in_cycle: bool,
-        boot_wave: Option<u32>,
-        description: Option<String>,
-    },
-    Event {
-        name: String,
-        source: &'static str,
-    },
-    Operator {
-        op: Operator,
-        job: String,
-        condition: Which,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EdgeKind {
-    Start,
-    Stop,
-    Emits,
-}
-
-impl EdgeKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            EdgeKind::Start => "start",
-            EdgeKind::Stop => "stop",
-            EdgeKind::Emits => "emits",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GraphEdge {
-    pub kind: EdgeKind,
-    /// The event name (empty for an edge into an operator node).
-    pub event: String,
-    /// The argument matches, as written.
-    pub args: Vec<String>,
-    /// A `starting`/`stopping` event: the emitter waits.
-    pub blocking: bool,
-}
-
-/// Restricts a rendering to the neighbourhood of a job or an event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Focus {
-    pub job: Option<String>,
-    pub event: Option<String>,
-    /// How many job/event steps away from the focus to include (operator
-    /// nodes are free).
-    pub depth: usize,
-}
-
-/// Why an SVG could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum SvgError {
-    #[error("rendering SVG needs Graphviz's `dot` program, which was not found in PATH (install graphviz, or use `--format dot` and render it elsewhere)")]
-    DotMissing,
-    #[error("could not run `dot`: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("`dot` failed ({status}): {stderr}")]
-    DotFailed { status: String, stderr: String },
-}
-
-/// The event graph of a job set.
-#[derive(Debug, Clone)]
-pub struct EventGraph {
-    pub graph: DiGraph<GraphNode, GraphEdge>,
-    pub(super) waves: Vec<Vec<String>>,
-    pub(super) not_at_boot: Vec<String>,
-}
+use super::{EdgeKind, EventGraph, Focus, GraphEdge, GraphNode, SvgError};
+use crate::graph::engine::{self, Mode};
+use crate::graph::model::{Model, Which};
+use crate::graph::{blocking, GraphOptions};
 
 impl EventGraph {
     pub fn build(jobs: &[JobClass], opts: &GraphOptions) -> EventGraph {

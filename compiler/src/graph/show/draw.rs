@@ -7,13 +7,13 @@ use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::syntax::ast::{ArgKind, Operator};
+use crate::cond::{ArgKind, Operator};
 
-use super::display::{EdgeKind, EventGraph, GraphEdge, GraphNode};
-use super::engine::Outcome;
-use super::events::JobEvent;
-use super::model::{LeafKind, Model, NodeKind, Which, NONE};
-use super::text::arg_text;
+use super::{EdgeKind, EventGraph, GraphEdge, GraphNode};
+use crate::graph::engine::Outcome;
+use crate::graph::events::JobEvent;
+use crate::graph::model::{LeafKind, Model, NodeKind, Which, NONE};
+use crate::graph::text::arg_text;
 
 /// Job events with at most this many candidate jobs are drawn as edges
 /// from each; more (or "any job") get an event node.
@@ -40,7 +40,7 @@ impl<'b, 'a> Builder<'b, 'a> {
         let mut waves: Vec<Vec<String>> = Vec::new();
         let mut not_at_boot = Vec::new();
         for (j, job) in model.jobs.iter().enumerate() {
-            let j = super::model::index(j);
+            let j = crate::graph::model::index(j);
             let wave = boot.wave.get(j as usize).copied().filter(|&w| w != NONE);
             let manual = job.start_on.is_none();
             match wave {
@@ -116,7 +116,7 @@ impl<'b, 'a> Builder<'b, 'a> {
             }
         }
         for t in 0..model.trees.len() {
-            self.tree(super::model::index(t));
+            self.tree(crate::graph::model::index(t));
         }
         EventGraph {
             graph: self.graph,
@@ -236,7 +236,7 @@ impl<'b, 'a> Builder<'b, 'a> {
                     }
                     _ => {
                         let source = if set.is_some() { "job" } else { "unknown" };
-                        let name = super::text::leaf_text(leaf.m);
+                        let name = crate::graph::text::leaf_text(leaf.m);
                         let from = self.event_node(&name, source);
                         self.graph.add_edge(
                             from,
