@@ -12,6 +12,8 @@ pub mod diag;
 pub mod dump;
 pub mod fmt;
 pub mod graph;
+#[cfg(test)]
+mod layers;
 pub mod lsp;
 pub mod run;
 pub mod sema;
