@@ -23,9 +23,9 @@ use rayon::prelude::*;
 use crate::diag::render::Summary;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::graph::{self, GraphOptions};
-use crate::sema::{self, JobClass, Part};
+use crate::sema::{self, JobClass};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::syntax::{self, Parsed};
+use crate::syntax;
 
 use discover::{Input, Unit, STDIN_PATH};
 
@@ -437,22 +437,16 @@ fn check_unit(base: u32, unit: Unit) -> Outcome {
             };
             if ok {
                 outcome.diagnostics.push(lone_override(id, &source.path));
-                let parsed = syntax::parse(id, &source.text);
+                let lowered = sema::lower_texts(&name, (id, &source.text), None);
                 // Alone, the override is not a job: sema's warnings about the
                 // job as a whole (no process, ...) would be wrong, but its
                 // value errors (`nice 99`) are not.
-                if !has_errors(&parsed.diagnostics) {
-                    let part = Part {
-                        file: id,
-                        text: &source.text,
-                        ast: &parsed.ast,
-                    };
-                    let (_, lowered) = sema::lower(&name, &[part]);
+                if !lowered.parse_failed() {
                     outcome
                         .diagnostics
-                        .extend(lowered.into_iter().filter(Diagnostic::is_error));
+                        .extend(lowered.sema.into_iter().filter(Diagnostic::is_error));
                 }
-                outcome.diagnostics.extend(parsed.diagnostics);
+                outcome.diagnostics.extend(lowered.parse);
             }
             outcome.files.push(source);
             outcome
@@ -474,46 +468,21 @@ fn check_job_unit(base: u32, name: String, conf: Input, override_: Option<Input>
         let (src, ok) = load(id, input, &mut diagnostics);
         (id, src, ok)
     });
-    let parse = |id: FileId, src: &SourceFile, ok: bool| ok.then(|| syntax::parse(id, &src.text));
-    let conf_parsed = parse(conf_id, &conf_src, conf_ok);
-    let over_parsed = over.as_ref().and_then(|(id, src, ok)| parse(*id, src, *ok));
-
     let mut job = None;
-    if let Some(conf_parsed) = &conf_parsed {
-        let mut parts = vec![Part {
-            file: conf_id,
-            text: &conf_src.text,
-            ast: &conf_parsed.ast,
-        }];
-        if let (Some((id, src, _)), Some(parsed)) = (&over, &over_parsed) {
-            parts.push(Part {
-                file: *id,
-                text: &src.text,
-                ast: &parsed.ast,
-            });
-        }
-        let parse_failed = [Some(conf_parsed), over_parsed.as_ref()]
-            .into_iter()
-            .flatten()
-            .any(|p: &Parsed| has_errors(&p.diagnostics));
-        let (class, lowered) = sema::lower(&name, &parts);
-        // A stanza that did not parse is missing from the class, so sema's
-        // judgements of the job as a whole (no main process, ...) may be
-        // wrong: with parse errors, keep only its errors.
-        diagnostics.extend(
-            lowered
-                .into_iter()
-                .filter(|d| !parse_failed || d.is_error()),
-        );
+    let over_text = over
+        .as_ref()
+        .and_then(|(id, src, ok)| ok.then_some((*id, src.text.as_str())));
+    if conf_ok {
+        let (class, reported) =
+            sema::lower_texts(&name, (conf_id, &conf_src.text), over_text).reported();
         job = Some(class);
+        diagnostics.extend(reported);
+    } else if let Some((id, text)) = over_text {
+        // No job without its `.conf`, but the override's own syntax errors
+        // are still worth reporting.
+        diagnostics.extend(syntax::parse(id, text).diagnostics);
     }
     let read = usize::from(conf_ok) + over.as_ref().map_or(0, |(_, _, ok)| usize::from(*ok));
-    diagnostics.extend(
-        conf_parsed
-            .into_iter()
-            .chain(over_parsed)
-            .flat_map(|p| p.diagnostics),
-    );
     let mut files = vec![conf_src];
     files.extend(over.map(|(_, src, _)| src));
     Outcome {

@@ -7,10 +7,13 @@
 
 pub mod build;
 pub mod check;
+pub mod cond;
 pub mod diag;
 pub mod dump;
 pub mod fmt;
 pub mod graph;
+#[cfg(test)]
+mod layers;
 pub mod lsp;
 pub mod run;
 pub mod sema;

@@ -9,7 +9,7 @@
 //! under `max_size`, so short and huge repetitions are equally likely.
 //!
 //! Plain `std`, deterministic in the seed (libFuzzer requires it), and
-//! shared as a file with compiler/tests/fuzz_regressions.rs, which replays
+//! shared as a file with compiler/tests/lang/fuzz_regressions.rs, which replays
 //! grown inputs on every `cargo test`.
 
 /// Constructs whose repetition nests: what opens, what closes it (empty

@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
+use crate::cond::ArgKind;
 use crate::diag::{Code, Diagnostic};
-use crate::syntax::ast::ArgKind;
 
 use super::engine::Outcome;
 use super::events::{well_known_names, JobEvent};

@@ -4,8 +4,8 @@
 //! `INSTANCE`, `RESULT` (`ok` or `failed`), and which variables an event
 //! carries at all (runtime-semantics.md 5 and 6.3). Part of [`Model::build`].
 
+use crate::cond::{ArgKind, EventArg, EventMatch, Expr};
 use crate::sema::ir::JobClass;
-use crate::syntax::ast::{ArgKind, EventArg, EventMatch, Expr};
 
 use super::events::{well_known, well_known_job, Carries, JobEvent};
 use super::fx::FxMap;

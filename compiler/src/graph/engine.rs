@@ -173,7 +173,7 @@ impl Run<'_, '_> {
                 return;
             }
             match self.model.node(p).map(|x| x.kind) {
-                Some(NodeKind::Op(crate::syntax::ast::Operator::And, ..)) => {
+                Some(NodeKind::Op(crate::cond::Operator::And, ..)) => {
                     let Some(c) = self.and_count.get_mut(p as usize) else {
                         return;
                     };

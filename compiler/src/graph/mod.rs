@@ -27,18 +27,17 @@
 mod blocking;
 mod checks;
 mod classify;
-mod display;
-mod draw;
 mod engine;
 mod events;
 mod fx;
 mod model;
 mod pattern;
+pub mod show;
 mod text;
 mod vars;
 
-pub use display::{render_svg, EdgeKind, EventGraph, Focus, GraphEdge, GraphNode, SvgError};
 pub use events::{well_known_events, well_known_jobs};
+pub use show::{render_svg, EdgeKind, EventGraph, Focus, GraphEdge, GraphNode, SvgError};
 
 use crate::diag::Diagnostic;
 use crate::sema::ir::JobClass;

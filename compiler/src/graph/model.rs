@@ -11,9 +11,9 @@
 //! list points at one set, and a leaf that any job can satisfy points at the
 //! per-event "any job" set instead of listing every job.
 
+use crate::cond::{EventMatch, Expr, Operator};
 use crate::sema::ir::{Condition, JobClass};
 use crate::source::{FileId, Span};
-use crate::syntax::ast::{EventMatch, Expr, Operator};
 
 use super::classify::BuildCx;
 use super::events::{Carries, JobEvent, PatternSet, WellKnown};

@@ -1,6 +1,6 @@
 //! Small text helpers shared by the checks and the graph outputs.
 
-use crate::syntax::ast::{ArgKind, EventMatch};
+use crate::cond::{ArgKind, EventMatch};
 
 /// An event match as written, normalised: `started foo INSTANCE=x`.
 pub fn leaf_text(m: &EventMatch) -> String {

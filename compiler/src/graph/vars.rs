@@ -28,10 +28,11 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
+use crate::cond::ArgKind;
 use crate::diag::{Code, Diagnostic};
+use crate::sema::ir::ProcessKind;
 use crate::sema::ir::{JobClass, Process, ProcessBody};
 use crate::source::{FileId, Span};
-use crate::syntax::ast::{ArgKind, ProcessKind};
 use upc_bundle::expand::{expand_with, is_variable_name, Reason};
 
 use super::engine::Outcome;

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use upc_bundle::defaults;
 
+use crate::cond::Expr;
 use crate::source::{FileId, Span};
-use crate::syntax::ast::{Expr, ProcessKind};
+/// Which process of a job: the IR's name for the parser's kind.
+pub use crate::syntax::ast::ProcessKind;
 
 /// Where a value came from: file and span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -52,3 +52,61 @@ pub struct Part<'a> {
 pub fn lower(name: &str, parts: &[Part<'_>]) -> (JobClass, Vec<Diagnostic>) {
     lower::lower(name, parts)
 }
+
+/// One job's texts parsed and lowered: what [`lower_texts`] returns.
+#[derive(Debug)]
+pub struct Lowered {
+    pub class: JobClass,
+    /// The parser's diagnostics, the `.conf`'s then the override's.
+    pub parse: Vec<Diagnostic>,
+    /// Sema's diagnostics (including those it cannot judge when a stanza
+    /// failed to parse: see [`Lowered::reported`]).
+    pub sema: Vec<Diagnostic>,
+}
+
+impl Lowered {
+    /// Whether either text has a parse error.
+    pub fn parse_failed(&self) -> bool {
+        self.parse.iter().any(Diagnostic::is_error)
+    }
+
+    /// Sema's diagnostics as a check reports them, then the parser's: a
+    /// stanza that did not parse is missing from the class, so sema's
+    /// judgements of the job as a whole (no main process, ...) may be
+    /// wrong; with parse errors only sema's errors are kept. Returns the
+    /// class beside them.
+    pub fn reported(self) -> (JobClass, Vec<Diagnostic>) {
+        let parse_failed = self.parse_failed();
+        let mut out: Vec<Diagnostic> = self
+            .sema
+            .into_iter()
+            .filter(|d| !parse_failed || d.is_error())
+            .collect();
+        out.extend(self.parse);
+        (self.class, out)
+    }
+}
+
+/// The one entry point for "lower these texts": parses a job's `.conf` and,
+/// if given, its `.override`, and lowers them together into a class named
+/// `name` (`check` and the tests come through here).
+pub fn lower_texts(name: &str, conf: (FileId, &str), override_: Option<(FileId, &str)>) -> Lowered {
+    let parsed: Vec<(FileId, &str, crate::syntax::Parsed)> = std::iter::once(conf)
+        .chain(override_)
+        .map(|(file, text)| (file, text, crate::syntax::parse(file, text)))
+        .collect();
+    let parts: Vec<Part<'_>> = parsed
+        .iter()
+        .map(|(file, text, p)| Part {
+            file: *file,
+            text,
+            ast: &p.ast,
+        })
+        .collect();
+    let (class, sema) = lower(name, &parts);
+    let parse = parsed
+        .into_iter()
+        .flat_map(|(_, _, p)| p.diagnostics)
+        .collect();
+    Lowered { class, parse, sema }
+}

@@ -440,7 +440,7 @@ impl Lexer<'_> {
             }
             // The resource is checked here, before the values, as Upstart
             // does: `limit foo` is an unknown stanza, not a missing value.
-            let tok = if crate::sema::ir::Resource::from_name(&word.value).is_some() {
+            let tok = if upc_bundle::model::Resource::from_name(&word.value).is_some() {
                 Tok::Resource(word.value)
             } else {
                 Tok::Word(word.value)

@@ -14,9 +14,9 @@ pub mod scan;
 mod tests;
 
 use lalrpop_util::{lalrpop_mod, ErrorRecovery, ParseError};
+use upc_bundle::model::Resource;
 
 use crate::diag::{Code, Diagnostic};
-use crate::sema::ir::Resource;
 use crate::source::{FileId, Span};
 use crate::suggest;
 use lexer::{Kw, Spanned, Tok, STANZAS};

@@ -17,7 +17,7 @@
 //!   it is read off the oracle trace into `--class-order`, as the
 //!   simulator's test does.
 //! - The comparison is the simulator's (`upc_oracle::compare`, shared with
-//!   compiler/tests/oracle.rs): the answers to the commands (exit status
+//!   compiler/tests/simulate/oracle.rs): the answers to the commands (exit status
 //!   and lines; `list` sorted; pids renamed as in the trace) exactly; the
 //!   core records exactly, or for the scenarios racy inside Upstart (`b`,
 //!   `y`) per instance with the events in any order; and what the jobs

@@ -1,6 +1,6 @@
 //! Rules and Upstart quirks pinned on the machine alone (built job specs,
 //! no compiler). The rest of the behaviour tests drive it from job files:
-//! compiler/tests/machine/.
+//! compiler/tests/simulate/machine/.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

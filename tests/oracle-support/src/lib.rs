@@ -2,7 +2,7 @@
 //!
 //! `../shared/oracle` holds scenarios run under a real Upstart (its
 //! README.md describes the files). Two tests replay them: the simulator's
-//! (compiler/tests/oracle.rs: `upc simulate`'s driver) and the real
+//! (compiler/tests/simulate/oracle.rs: `upc simulate`'s driver) and the real
 //! runtime's (runtime/init/tests/oracle.rs: `upinit` as PID 1 of a PID
 //! namespace, driven through `upctl`). Both read the scenario and compare
 //! traces with this crate, so the two comparisons cannot drift apart:

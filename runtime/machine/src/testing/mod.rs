@@ -14,7 +14,7 @@
 //! - [`fuzz`]: the fuzz target's body, which `cargo test` also replays.
 //!
 //! Used by this crate's tests (`tests/`), the compiler's job-file tests
-//! (`compiler/tests/machine`) and `fuzz/`. It asserts, so it panics: it
+//! (`compiler/tests/simulate/machine`) and `fuzz/`. It asserts, so it panics: it
 //! may unwrap and index.
 #![allow(
     clippy::indexing_slicing,
