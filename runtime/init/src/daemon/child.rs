@@ -297,9 +297,34 @@ impl Exec {
 
 /// Forks; the child runs [`run`], the parent gets its pid. A fork that
 /// fails with EAGAIN (a transient shortage) is tried up to `tries` times.
+///
+/// Where the child only sets itself up from what the parent prepared, it
+/// shares init's memory until its exec (`clone(CLONE_VM | CLONE_VFORK)`,
+/// as posix_spawn does): no page tables to copy, and init's own pages
+/// are not made copy-on-write, each of which would cost init a page
+/// fault on its next write. Under emulation (QEMU TCG) page tables and
+/// faults are what a fork costs most. A child that waits for init
+/// (`expect fork`/`daemon`'s trace gate, `debug`'s SIGSTOP) or looks up
+/// a user or group (the C library allocates) gets a fork of its own.
 pub fn fork_and_run(plan: &Plan, exec: &Exec, tries: usize) -> nix::Result<nix::unistd::Pid> {
+    let shares_memory = plan.trace_gate.is_none()
+        && !plan.debug
+        && plan
+            .settings
+            .as_ref()
+            .is_none_or(|s| s.setuid.is_none() && s.setgid.is_none() && !s.initgroups);
     let mut left = tries.max(1);
     loop {
+        if shares_memory {
+            match spawn_sharing_memory(plan, exec) {
+                Ok(pid) => return Ok(pid),
+                Err(Errno::EAGAIN) if left > 1 => {
+                    left -= 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         // SAFETY: init is single-threaded, so the child inherits no lock
         // held by another thread; it only runs `run`, which ends in exec or
         // _exit.
@@ -310,6 +335,60 @@ pub fn fork_and_run(plan: &Plan, exec: &Exec, tries: usize) -> nix::Result<nix::
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The stack the child of [`spawn_sharing_memory`] runs on until its
+/// exec: the setup steps need a few kilobytes.
+const CHILD_STACK: usize = 256 * 1024;
+
+/// What the child of [`spawn_sharing_memory`] is handed.
+struct ChildArgs<'a> {
+    plan: &'a Plan,
+    exec: &'a Exec,
+}
+
+extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `ChildArgs` of spawn_sharing_memory, which
+    // stays alive (the parent is suspended) until this child execs or
+    // exits.
+    let args = unsafe { &*(arg as *const ChildArgs<'_>) };
+    run(args.plan, args.exec)
+}
+
+/// `clone(CLONE_VM | CLONE_VFORK)`: the child runs [`run`] on a stack of
+/// its own in init's memory; init is suspended until the child has
+/// exec'd or exited, then gets its pid. The child changes nothing of
+/// that memory but `environ`, which is put back here.
+fn spawn_sharing_memory(plan: &Plan, exec: &Exec) -> Result<nix::unistd::Pid, Errno> {
+    let mut stack = vec![0u8; CHILD_STACK];
+    let args = ChildArgs { plan, exec };
+    // SAFETY: reading the C library's environment pointer.
+    let saved = unsafe { environ };
+    // The stack grows down from its (16-byte aligned) top.
+    let top = stack.as_mut_ptr().wrapping_add(CHILD_STACK) as usize & !15;
+    // SAFETY: the child runs child_entry on `stack`, which outlives it
+    // (CLONE_VFORK: this returns only once the child has exec'd or
+    // exited); everything it reads was prepared before, and it ends in
+    // exec or _exit.
+    let pid = unsafe {
+        libc::clone(
+            child_entry,
+            top as *mut libc::c_void,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            &args as *const ChildArgs<'_> as *mut libc::c_void,
+        )
+    };
+    let errno = Errno::last();
+    // SAFETY: the child set `environ` for its exec in the memory it
+    // shared; init's own is put back.
+    unsafe {
+        environ = saved;
+    }
+    drop(stack);
+    if pid < 0 {
+        return Err(errno);
+    }
+    Ok(nix::unistd::Pid::from_raw(pid))
 }
 
 /// Runs in the child after fork: sets it up and execs, or reports why not
