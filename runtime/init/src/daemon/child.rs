@@ -322,6 +322,8 @@ pub fn fork_and_run(plan: &Plan, exec: &Exec, tries: usize) -> nix::Result<nix::
                     left -= 1;
                     continue;
                 }
+                // No stack for the child: fork as before.
+                Err(Errno::ENOMEM) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -340,6 +342,21 @@ pub fn fork_and_run(plan: &Plan, exec: &Exec, tries: usize) -> nix::Result<nix::
 /// The stack the child of [`spawn_sharing_memory`] runs on until its
 /// exec: the setup steps need a few kilobytes.
 const CHILD_STACK: usize = 256 * 1024;
+
+/// The address of the child stack: allocated once and kept (one child
+/// runs on it at a time, and init waits for it to exec), not zeroed, so
+/// a spawn costs neither an allocation nor a fill; `None` when it could
+/// not be allocated.
+fn child_stack() -> Option<usize> {
+    static STACK: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let base = *STACK.get_or_init(|| {
+        std::alloc::Layout::from_size_align(CHILD_STACK, 16)
+            // SAFETY: a non-zero size; the block is never freed.
+            .map(|layout| unsafe { std::alloc::alloc(layout) } as usize)
+            .unwrap_or(0)
+    });
+    (base != 0).then_some(base)
+}
 
 /// What the child of [`spawn_sharing_memory`] is handed.
 struct ChildArgs<'a> {
@@ -360,12 +377,12 @@ extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
 /// exec'd or exited, then gets its pid. The child changes nothing of
 /// that memory but `environ`, which is put back here.
 fn spawn_sharing_memory(plan: &Plan, exec: &Exec) -> Result<nix::unistd::Pid, Errno> {
-    let mut stack = vec![0u8; CHILD_STACK];
+    let base = child_stack().ok_or(Errno::ENOMEM)?;
     let args = ChildArgs { plan, exec };
     // SAFETY: reading the C library's environment pointer.
     let saved = unsafe { environ };
     // The stack grows down from its (16-byte aligned) top.
-    let top = stack.as_mut_ptr().wrapping_add(CHILD_STACK) as usize & !15;
+    let top = (base + CHILD_STACK) & !15;
     // SAFETY: the child runs child_entry on `stack`, which outlives it
     // (CLONE_VFORK: this returns only once the child has exec'd or
     // exited); everything it reads was prepared before, and it ends in
@@ -384,7 +401,6 @@ fn spawn_sharing_memory(plan: &Plan, exec: &Exec) -> Result<nix::unistd::Pid, Er
     unsafe {
         environ = saved;
     }
-    drop(stack);
     if pid < 0 {
         return Err(errno);
     }
