@@ -26,7 +26,7 @@ use nix::libc;
 use nix::sys::resource::{setrlimit, Resource as Rlimit};
 use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
 use nix::sys::stat::{umask, Mode};
-use nix::unistd::{chdir, chroot, fchown, initgroups, setgid, setsid, setuid, Group, Uid, User};
+use nix::unistd::{chdir, chroot, fchown, setgid, setsid, setuid, Gid, Uid};
 use upc_bundle::Resource;
 
 /// What a process's descriptor 0, 1 or 2 becomes.
@@ -654,11 +654,11 @@ fn settings(plan: &Plan, s: &Settings) -> Result<(), Failure> {
     let mut gid = None;
     let mut user_name = None;
     if let Some(name) = &s.setuid {
-        match User::from_name(name) {
-            Ok(Some(u)) => {
-                uid = Some(u.uid);
-                gid = Some(u.gid);
-                user_name = Some(u.name);
+        match find_user(name) {
+            Ok(Some((u, g))) => {
+                uid = Some(u);
+                gid = Some(g);
+                user_name = Some(name.clone());
             }
             Ok(None) => {
                 return Err(Failure {
@@ -670,8 +670,8 @@ fn settings(plan: &Plan, s: &Settings) -> Result<(), Failure> {
         }
     }
     if let Some(name) = &s.setgid {
-        match Group::from_name(name) {
-            Ok(Some(g)) => gid = Some(g.gid),
+        match find_group(name) {
+            Ok(Some(g)) => gid = Some(g),
             Ok(None) => {
                 return Err(Failure {
                     step: Step::FindGroup,
@@ -692,7 +692,7 @@ fn settings(plan: &Plan, s: &Settings) -> Result<(), Failure> {
             let name = user_name.unwrap_or_else(|| "root".to_owned());
             let name =
                 CString::new(name).map_err(|_| Failure::new(Step::Initgroups, Errno::EINVAL))?;
-            initgroups(&name, gid).map_err(fail(Step::Initgroups))?;
+            init_groups(&name, gid).map_err(fail(Step::Initgroups))?;
         }
     }
     if let Some(gid) = gid {
@@ -702,6 +702,57 @@ fn settings(plan: &Plan, s: &Settings) -> Result<(), Failure> {
         setuid(uid).map_err(fail(Step::Setuid))?;
     }
     Ok(())
+}
+
+/// A user's uid and primary gid, through NSS (getpwnam(3)).
+#[cfg(not(target_feature = "crt-static"))]
+fn find_user(name: &str) -> Result<Option<(Uid, Gid)>, Errno> {
+    Ok(nix::unistd::User::from_name(name)?.map(|u| (u.uid, u.gid)))
+}
+
+/// A group's gid, through NSS (getgrnam(3)).
+#[cfg(not(target_feature = "crt-static"))]
+fn find_group(name: &str) -> Result<Option<Gid>, Errno> {
+    Ok(nix::unistd::Group::from_name(name)?.map(|g| g.gid))
+}
+
+#[cfg(not(target_feature = "crt-static"))]
+fn init_groups(user: &CStr, gid: Gid) -> Result<(), Errno> {
+    nix::unistd::initgroups(user, gid)
+}
+
+/// The static build reads /etc/passwd itself (see `passwd`).
+#[cfg(target_feature = "crt-static")]
+fn find_user(name: &str) -> Result<Option<(Uid, Gid)>, Errno> {
+    let text = read_table("/etc/passwd")?;
+    Ok(super::passwd::user(&text, name).map(|(u, g)| (Uid::from_raw(u), Gid::from_raw(g))))
+}
+
+#[cfg(target_feature = "crt-static")]
+fn find_group(name: &str) -> Result<Option<Gid>, Errno> {
+    let text = read_table("/etc/group")?;
+    Ok(super::passwd::group(&text, name).map(Gid::from_raw))
+}
+
+#[cfg(target_feature = "crt-static")]
+fn init_groups(user: &CStr, gid: Gid) -> Result<(), Errno> {
+    let text = read_table("/etc/group")?;
+    let user = user.to_str().map_err(|_| Errno::EINVAL)?;
+    let gids: Vec<Gid> = super::passwd::groups_of(&text, user, gid.as_raw())
+        .into_iter()
+        .map(Gid::from_raw)
+        .collect();
+    nix::unistd::setgroups(&gids)
+}
+
+/// A missing table is an empty one, as for glibc's `files` backend.
+#[cfg(target_feature = "crt-static")]
+fn read_table(path: &str) -> Result<Vec<u8>, Errno> {
+    match std::fs::read(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))),
+    }
 }
 
 fn signals() -> Result<(), Failure> {

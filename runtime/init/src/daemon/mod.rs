@@ -26,6 +26,8 @@ mod control;
 mod event_loop;
 mod joblog;
 pub mod options;
+#[cfg_attr(not(target_feature = "crt-static"), allow(dead_code))]
+mod passwd;
 mod pid1;
 mod ptrace;
 mod readiness;
