@@ -6,8 +6,6 @@
 //! one docs/ keeps) reads and draws; bad traces are errors that name the
 //! line.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-
 use std::path::Path;
 use std::process::{Command, Output};
 
