@@ -565,6 +565,14 @@ impl Init {
         while let Ok(Some((pid, state))) = wait_pid(pid) {
             self.child_changed(pid, state);
         }
+        // A traced daemon's new child: its first stop's SIGCHLD may have
+        // merged with this one (waiting for the full reap cost `expect
+        // daemon` a millisecond a fork).
+        for child in self.machine.spawner.tracer.unstarted() {
+            while let Ok(Some((pid, state))) = wait_pid(child) {
+                self.child_changed(pid, state);
+            }
+        }
         if self.scan_at.is_none() {
             self.scan_at = Some(self.now() + SCAN_DELAY_MS);
         }

@@ -154,6 +154,19 @@ impl Tracer {
         self.tracees.contains_key(&pid)
     }
 
+    /// The children tracees' forks brought in whose first stop has not
+    /// been seen. A child stops as it starts, often before init has read
+    /// its parent's fork event, and the two SIGCHLDs then merge into one
+    /// that names the parent: the caller looks for these stops at once
+    /// rather than at the next full reap.
+    pub fn unstarted(&self) -> Vec<u32> {
+        self.tracees
+            .iter()
+            .filter(|(_, t)| !t.spawned && !t.started)
+            .map(|(&pid, _)| pid)
+            .collect()
+    }
+
     /// A traced process (or, for a ptrace event, a child a tracee's fork
     /// brought in) stopped: deals with it, and returns what the machine
     /// must hear. `None`: not a trace stop (an untraced child stopped by a
