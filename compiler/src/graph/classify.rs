@@ -4,12 +4,13 @@
 //! `INSTANCE`, `RESULT` (`ok` or `failed`), and which variables an event
 //! carries at all (runtime-semantics.md 5 and 6.3). Part of [`Model::build`].
 
-use crate::cond::{ArgKind, EventArg, EventMatch, Expr};
+use crate::cond::{ArgKind, EventArg, EventMatch};
 use crate::sema::ir::JobClass;
 
 use super::events::{well_known, well_known_job, Carries, JobEvent};
-use super::fx::FxMap;
-use super::model::{index, CandSet, Dead, JobInfo, LeafKind, Model, Outside, SetKind, Which};
+use super::model::{
+    index, BuildCx, CandSet, Dead, JobInfo, LeafKind, Model, Outside, SetKind, Which,
+};
 use super::pattern::{fnmatch, literal_text};
 
 /// A pattern after Upstart's expansion (runtime-semantics.md 6.3).
@@ -520,20 +521,4 @@ fn canonical_args(m: &EventMatch) -> String {
         s.push('\u{0}');
     }
     s
-}
-
-#[derive(Default)]
-pub(super) struct BuildCx<'a> {
-    /// Candidate sets by event and argument list.
-    pub(super) job_sets: FxMap<(JobEvent, Which, String), u32>,
-    /// The common case without allocation: one literal job name.
-    pub(super) named_sets: FxMap<(JobEvent, &'a str), u32>,
-    pub(super) emit_sets: FxMap<String, u32>,
-    /// Jobs matching a glob.
-    pub(super) globs: FxMap<String, Vec<u32>>,
-    /// Job names, sorted (built on the first glob).
-    pub(super) sorted: Vec<(&'a str, u32)>,
-    /// Scratch stacks of `add_tree`, reused.
-    pub(super) stack: Vec<(&'a Expr, bool)>,
-    pub(super) out: Vec<u32>,
 }

@@ -15,7 +15,6 @@ use crate::cond::{EventMatch, Expr, Operator};
 use crate::sema::ir::{Condition, JobClass};
 use crate::source::{FileId, Span};
 
-use super::classify::BuildCx;
 use super::events::{Carries, JobEvent, PatternSet, WellKnown};
 use super::fx::{FxMap, FxSet};
 use super::GraphOptions;
@@ -507,4 +506,22 @@ impl<'a> Model<'a> {
 /// job set); saturates rather than wrapping.
 pub fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(NONE - 1)
+}
+
+/// What building the model keeps at hand (the classification in
+/// [`super::classify`] fills and reads it).
+#[derive(Default)]
+pub(super) struct BuildCx<'a> {
+    /// Candidate sets by event and argument list.
+    pub(super) job_sets: FxMap<(JobEvent, Which, String), u32>,
+    /// The common case without allocation: one literal job name.
+    pub(super) named_sets: FxMap<(JobEvent, &'a str), u32>,
+    pub(super) emit_sets: FxMap<String, u32>,
+    /// Jobs matching a glob.
+    pub(super) globs: FxMap<String, Vec<u32>>,
+    /// Job names, sorted (built on the first glob).
+    pub(super) sorted: Vec<(&'a str, u32)>,
+    /// Scratch stacks of `add_tree`, reused.
+    pub(super) stack: Vec<(&'a Expr, bool)>,
+    pub(super) out: Vec<u32>,
 }

@@ -3,22 +3,10 @@
 //! its steps in order; a request that initctl would wait for holds it
 //! until the answer comes, a `sleep` until its time.
 
-use std::collections::VecDeque;
-
 use upc_machine::{Millis, Request, RequestId, Stimulus, Target};
 
 use super::driver::{Item, Note, Record, Simulation};
-use super::model::{Step, Verb, Whom};
-
-/// A sequence of steps being taken.
-#[derive(Debug)]
-pub(super) struct Actor {
-    pub(super) steps: VecDeque<Step>,
-    /// The process it belongs to (`None`: the operator).
-    pub(super) pid: Option<u32>,
-    /// Time after each step.
-    pub(super) gap: Millis,
-}
+use super::model::{Actor, Step, Verb, Whom};
 
 impl Simulation {
     pub(super) fn new_actor(&mut self, steps: Vec<Step>, pid: Option<u32>, gap: Millis) -> u64 {

@@ -34,8 +34,7 @@ use upc_machine::{
     Stimulus, TraceRecord, ValidatedBundle,
 };
 
-use super::actor::Actor;
-use super::model::{Behaviour, ProcessTable, Script};
+use super::model::{Actor, Behaviour, ProcessTable, Script};
 use super::script;
 
 /// The first pid handed out; later ones count up from it.

@@ -5,7 +5,7 @@
 //! Plain data and the parsers of the command-line forms (`JOB:PROCESS=MS`,
 //! `EVENT KEY=VALUE@MS`); the driver in `driver.rs` gives it life.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
 use upc_machine::{ExitStatus, Millis, ProcessKind};
@@ -444,4 +444,14 @@ mod tests {
         assert_eq!(step.to_string(), "stop --no-wait G TTY=tty1");
         assert_eq!(Step::Sleep(300).to_string(), "sleep 0.3");
     }
+}
+
+/// A sequence of steps being taken.
+#[derive(Debug)]
+pub(super) struct Actor {
+    pub(super) steps: VecDeque<Step>,
+    /// The process it belongs to (`None`: the operator).
+    pub(super) pid: Option<u32>,
+    /// Time after each step.
+    pub(super) gap: Millis,
 }
