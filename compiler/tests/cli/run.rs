@@ -233,22 +233,40 @@ fn ctrl_c_stops_every_job_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut seen = String::new();
     let start = Instant::now();
-    // The last job of the boot has finished: the set is up.
-    while !seen.contains("start-ttys stop/waiting") {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| panic!("upc run ended:\n{seen}"));
-        seen.push_str(&line.unwrap());
-        seen.push('\n');
+    // The set is up and at rest: the boot's last job has finished and
+    // nothing has changed for a moment (a job whose pre-start is still
+    // running when the stop begins fails, as under Upstart).
+    loop {
+        match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                if seen.contains("start-ttys stop/waiting") =>
+            {
+                break
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(e) => panic!("upc run ended ({e}):\n{seen}"),
+        }
         assert!(start.elapsed() < Duration::from_secs(30), "{seen}");
     }
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-    for line in lines {
-        seen.push_str(&line.unwrap());
+    for line in rx {
+        seen.push_str(&line);
         seen.push('\n');
     }
     let status = child.wait().unwrap();
