@@ -44,12 +44,7 @@ const AT_ONCE_MS: Millis = 2;
 /// Upstart, and why. Remove an entry once the machine is fixed.
 const KNOWN_MACHINE_BUGS: &[(&str, &str)] = &[];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Exact,
-    /// Per-instance sequences and the multiset of events.
-    Tolerant,
-}
+use upc_oracle::Mode;
 
 fn read(path: &Path) -> String {
     upc_oracle::read(path).unwrap_or_else(|e| panic!("{e}"))
@@ -186,67 +181,12 @@ fn replay_scenario(name: &str, mode: Mode) -> Result<(), String> {
 }
 
 fn scenario(name: &str, mode: Mode) {
-    let verdict = replay_scenario(name, mode);
-    let known = KNOWN_MACHINE_BUGS.iter().find(|(n, _)| *n == name);
-    match (verdict, known) {
-        (Ok(()), None) => {}
-        (Err(diff), None) => panic!(
-            "{name}: the simulation differs from Upstart ({mode:?}; - Upstart, + simulator):\n{diff}"
-        ),
-        (Err(diff), Some((_, why))) => {
-            eprintln!("{name}: known machine bug ({why}); still differs:\n{diff}");
-        }
-        (Ok(()), Some(_)) => panic!(
-            "{name} now matches Upstart: take it off KNOWN_MACHINE_BUGS in tests/oracle.rs"
-        ),
-    }
-}
-
-macro_rules! scenarios {
-    ($($test:ident: $name:literal $mode:ident,)*) => {
-        $(
-            #[test]
-            fn $test() {
-                scenario($name, Mode::$mode);
-            }
-        )*
-
-        /// Every scenario folder has a test above.
-        #[test]
-        fn every_scenario_is_tested() {
-            let tested = [$($name),*];
-            let found = upc_oracle::scenario_names(&upc_oracle::oracle_dir())
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(found, tested, "scenarios on disk vs. tests");
-        }
+    let runner = upc_oracle::Runner {
+        what: "simulator",
+        exceptions: KNOWN_MACHINE_BUGS,
+        list: "compiler/tests/simulate/oracle.rs (KNOWN_MACHINE_BUGS)",
     };
+    upc_oracle::judge(name, mode, replay_scenario(name, mode), &runner);
 }
 
-scenarios! {
-    a_started_chain: "a-started-chain" Exact,
-    b_task_scripts: "b-task-scripts" Tolerant,
-    c_respawn_limit: "c-respawn-limit" Exact,
-    d_instances: "d-instances" Exact,
-    e_expect_daemon: "e-expect-daemon" Exact,
-    f_and_holds_event: "f-and-holds-event" Exact,
-    g_and_holds_starting: "g-and-holds-starting" Exact,
-    h_or_and_precedence: "h-or-and-precedence" Exact,
-    i_stopping_blocks: "i-stopping-blocks" Exact,
-    j_stop_on_starting: "j-stop-on-starting" Exact,
-    k_started_arg_matching: "k-started-arg-matching" Exact,
-    l_glob_negation_positional: "l-glob-negation-positional" Exact,
-    m_instance_stop_on_env: "m-instance-stop-on-env" Exact,
-    n_export_events: "n-export-events" Exact,
-    o_env_precedence: "o-env-precedence" Exact,
-    p_task_vs_service_blocking: "p-task-vs-service-blocking" Exact,
-    q_respawn_exit_zero: "q-respawn-exit-zero" Exact,
-    r_normal_exit_signal: "r-normal-exit-signal" Exact,
-    s_prestart_fails: "s-prestart-fails" Exact,
-    t_main_failure_poststop: "t-main-failure-poststop" Exact,
-    u_stop_in_prestart: "u-stop-in-prestart" Exact,
-    v_kill_timeout: "v-kill-timeout" Exact,
-    w_manual_emits: "w-manual-emits" Exact,
-    x_task_no_main: "x-task-no-main" Exact,
-    y_startup_order: "y-startup-order" Tolerant,
-    z_restart: "z-restart" Exact,
-}
+upc_oracle::scenario_tests!(scenario);

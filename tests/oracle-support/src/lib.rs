@@ -56,3 +56,97 @@ pub fn read(path: &Path) -> Result<String, String> {
         )
     })
 }
+
+/// How a scenario's trace is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Exact,
+    /// Per-instance sequences and the multiset of events (and, where the
+    /// runner records it, console output as a multiset).
+    Tolerant,
+}
+
+/// Where a scenario's replay runs, for [`judge`]'s messages: what ran it
+/// (`simulator`, `upinit`), the list of known exceptions and the file that
+/// holds that list.
+pub struct Runner<'a> {
+    pub what: &'a str,
+    pub exceptions: &'a [(&'a str, &'a str)],
+    pub list: &'a str,
+}
+
+/// Passes or fails a scenario's test from its verdict: a difference fails
+/// unless the scenario is a listed exception (then it is reported), and a
+/// listed exception that now matches fails too, so the list stays true.
+pub fn judge(name: &str, mode: Mode, verdict: Result<(), String>, runner: &Runner) {
+    let Runner { what, list, .. } = runner;
+    let exception = runner.exceptions.iter().find(|(n, _)| *n == name);
+    match (verdict, exception) {
+        (Ok(()), None) => {}
+        (Err(diff), None) => {
+            panic!(
+                "{name}: the {what} differs from Upstart ({mode:?}; - Upstart, + {what}):\n{diff}"
+            )
+        }
+        (Err(diff), Some((_, why))) => {
+            eprintln!("{name}: a listed exception ({why}); still differs:\n{diff}");
+        }
+        (Ok(()), Some(_)) => {
+            panic!("{name} now matches Upstart under the {what}: take it off the list in {list}")
+        }
+    }
+}
+
+/// One test per oracle scenario, calling `$run(name, Mode)`, and a test
+/// that every scenario folder on disk has one. The one list of the
+/// scenarios and how each is compared, for every runner.
+#[macro_export]
+macro_rules! scenario_tests {
+    ($run:path) => {
+        $crate::scenario_tests!(@each $run;
+            a_started_chain: "a-started-chain" Exact,
+            b_task_scripts: "b-task-scripts" Tolerant,
+            c_respawn_limit: "c-respawn-limit" Exact,
+            d_instances: "d-instances" Exact,
+            e_expect_daemon: "e-expect-daemon" Exact,
+            f_and_holds_event: "f-and-holds-event" Exact,
+            g_and_holds_starting: "g-and-holds-starting" Exact,
+            h_or_and_precedence: "h-or-and-precedence" Exact,
+            i_stopping_blocks: "i-stopping-blocks" Exact,
+            j_stop_on_starting: "j-stop-on-starting" Exact,
+            k_started_arg_matching: "k-started-arg-matching" Exact,
+            l_glob_negation_positional: "l-glob-negation-positional" Exact,
+            m_instance_stop_on_env: "m-instance-stop-on-env" Exact,
+            n_export_events: "n-export-events" Exact,
+            o_env_precedence: "o-env-precedence" Exact,
+            p_task_vs_service_blocking: "p-task-vs-service-blocking" Exact,
+            q_respawn_exit_zero: "q-respawn-exit-zero" Exact,
+            r_normal_exit_signal: "r-normal-exit-signal" Exact,
+            s_prestart_fails: "s-prestart-fails" Exact,
+            t_main_failure_poststop: "t-main-failure-poststop" Exact,
+            u_stop_in_prestart: "u-stop-in-prestart" Exact,
+            v_kill_timeout: "v-kill-timeout" Exact,
+            w_manual_emits: "w-manual-emits" Exact,
+            x_task_no_main: "x-task-no-main" Exact,
+            y_startup_order: "y-startup-order" Tolerant,
+            z_restart: "z-restart" Exact,
+        );
+    };
+    (@each $run:path; $($test:ident: $name:literal $mode:ident,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                $run($name, $crate::Mode::$mode);
+            }
+        )*
+
+        /// Every scenario folder has a test above.
+        #[test]
+        fn every_scenario_is_tested() {
+            let tested = [$($name),*];
+            let found = $crate::scenario_names(&$crate::oracle_dir())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(found, tested, "scenarios on disk vs. tests");
+        }
+    };
+}
